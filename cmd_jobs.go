@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cnx-agent/agent"
+	"cnx-agent/agent/store"
+)
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("[--exit-when-idle]")
+	idle := fs.Bool("exit-when-idle", false, "return once no job is active and the inbox is empty")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	client, err := e.client()
+	if err != nil {
+		return err
+	}
+	a, err := e.agentFor(st, client, agent.Options{Inbox: e.cfg.Agent.Inbox, ExitWhenIdle: *idle, Checkpoint: crashpoint(e)})
+	if err != nil {
+		return err
+	}
+	e.log.Info("cnx-agent running", "version", version, "data_dir", e.cfg.Agent.DataDir, "inbox", e.cfg.Agent.Inbox, "api", e.cfg.API)
+	return a.Run(ctx)
+}
+
+// crashpoint reads CNX_CRASHPOINT=name: the crash tests make the agent
+// stop dead at a named point of the pipeline and kill it there.
+func crashpoint(e *env) func(string) {
+	want := os.Getenv("CNX_CRASHPOINT")
+	if want == "" {
+		return nil
+	}
+	return func(name string) {
+		if name == want {
+			fmt.Fprintf(e.stderr, "CRASHPOINT %s\n", name)
+			select {} // wait here for SIGKILL
+		}
+	}
+}
+
+func cmdSubmit(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("FILE...")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	client, err := e.client()
+	if err != nil {
+		return err
+	}
+	cat, err := client.Catalog(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "warning: CNExpress catalog unavailable (%v); checking files without it, the agent checks again before posting\n", err)
+		cat = nil
+	}
+	var failed int
+	var ids []int64
+	for _, path := range fs.Args() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "%v\n", err)
+			failed++
+			continue
+		}
+		o, err := agent.ParseOrder(data, cat)
+		if err != nil {
+			fmt.Fprint(e.stderr, agent.RejectionText(path, err))
+			failed++
+			continue
+		}
+		sum := sha256.Sum256(data)
+		id, err := agent.Enqueue(ctx, st, o, "cli", hex.EncodeToString(sum[:]))
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		if !e.asJSON {
+			fmt.Fprintf(e.stdout, "%s: queued as job %d (order %s, %d packages)\n", filepath.Base(path), id, o.OrderNo, len(o.Packages))
+		}
+	}
+	if e.asJSON {
+		if err := e.printJSON(map[string]any{"jobs": ids, "rejected": failed}); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files not queued", failed, fs.NArg())
+	}
+	return nil
+}
+
+func cmdPrint(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("REQUEST_NO")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	id, err := agent.AttachRequest(ctx, st, fs.Arg(0), "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "job %d: waiting for request %s, then printing its labels (run `cnx-agent run` if no agent is running)\n", id, fs.Arg(0))
+	return nil
+}
+
+// jobJSON is the stable shape of `jobs --json`.
+type jobJSON struct {
+	ID        int64     `json:"id"`
+	State     string    `json:"state"`
+	Attention string    `json:"attention,omitempty"`
+	RequestNo string    `json:"request_no"`
+	OrderNo   string    `json:"order_no"`
+	Route     string    `json:"route_code"`
+	Source    string    `json:"source"`
+	Error     string    `json:"error"`
+	TestMode  bool      `json:"test_mode"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Packages  []pkgJSON `json:"packages"`
+}
+
+type pkgJSON struct {
+	PackageNo  string  `json:"package_no"`
+	TrackingNo string  `json:"tracking_no"`
+	Cost       float64 `json:"cost"`
+	Label      string  `json:"label"`
+	Prints     int     `json:"prints"`
+}
+
+func toJSON(j *store.Job) jobJSON {
+	out := jobJSON{ID: j.ID, State: j.State.String(), Attention: string(j.Attention), RequestNo: j.RequestNo, OrderNo: j.OrderNo,
+		Route: j.RouteCode, Source: j.Source, Error: j.Error, TestMode: j.TestMode, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt,
+		Packages: []pkgJSON{}}
+	for _, p := range j.Packages {
+		out.Packages = append(out.Packages, pkgJSON{PackageNo: p.PackageNo, TrackingNo: p.TrackingNo, Cost: p.Cost, Label: p.Label, Prints: p.Prints})
+	}
+	return out
+}
+
+func cmdJobs(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("[--state STATE] [--limit N]")
+	stateName := fs.String("state", "", "only jobs in this state (queued, submitting, submitted, succeeded, failed, labels_ready, printed, needs_attention)")
+	limit := fs.Int("limit", 0, "at most this many jobs, newest first")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	var f store.Filter
+	if *stateName != "" {
+		s, err := store.ParseState(*stateName)
+		if err != nil {
+			fmt.Fprintln(e.stderr, err)
+			return errUsage
+		}
+		f.States = []store.State{s}
+	}
+	f.Limit = *limit
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	jobs, err := st.Jobs(ctx, f)
+	if err != nil {
+		return err
+	}
+	if e.asJSON {
+		out := make([]jobJSON, len(jobs))
+		for i, j := range jobs {
+			out[i] = toJSON(j)
+		}
+		return e.printJSON(out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tSTATE\tREQUEST_NO\tORDER_NO\tSOURCE\tTRACKING\tPRINTS\tERROR")
+	for _, j := range jobs {
+		var tracking, prints []string
+		for _, p := range j.Packages {
+			tracking = append(tracking, p.TrackingNo)
+			prints = append(prints, strconv.Itoa(p.Prints))
+		}
+		errLine, _, _ := strings.Cut(j.Error, "\n")
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.State, j.RequestNo, j.OrderNo, j.Source,
+			strings.Join(tracking, ","), strings.Join(prints, ","), errLine)
+	}
+	return tw.Flush()
+}
+
+// jobArg parses a job id argument.
+func jobArg(fs interface{ Arg(int) string }) (int64, error) {
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q is not a job number (see `cnx-agent jobs`): %w", fs.Arg(0), errUsage)
+	}
+	return id, nil
+}
+
+func cmdRetry(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("JOB")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	id, err := jobArg(fs)
+	if err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	j, err := agent.Retry(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "job %d is %s again\n", j.ID, j.State)
+	return nil
+}
+
+func cmdResolve(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("JOB --resubmit | --request-no N")
+	resubmit := fs.Bool("resubmit", false, "post the order again as a new request (check CNExpress first: it may have the first one)")
+	requestNo := fs.String("request-no", "", "attach the request number CNExpress already has for this order")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *resubmit == (*requestNo != "") {
+		fs.Usage()
+		return errUsage
+	}
+	id, err := jobArg(fs)
+	if err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var j *store.Job
+	if *resubmit {
+		j, err = agent.Resubmit(ctx, st, id)
+	} else {
+		j, err = agent.Attach(ctx, st, id, *requestNo)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "job %d is %s\n", j.ID, j.State)
+	return nil
+}
+
+func cmdReprint(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("JOB | REQUEST_NO[-TRACKING_NO]")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	id, tracking, err := findTarget(ctx, st, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	client, err := e.client()
+	if err != nil {
+		return err
+	}
+	a, err := e.agentFor(st, client, agent.Options{})
+	if err != nil {
+		return err
+	}
+	n, err := a.Reprint(ctx, id, tracking)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "reprinted %d label(s) of job %d\n", n, id)
+	return nil
+}
+
+// findTarget resolves "42", "CE2017080400000004" or
+// "CE2017080400000004-TEST00000001" to a job and optional tracking number.
+func findTarget(ctx context.Context, st *store.Store, arg string) (int64, string, error) {
+	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && len(arg) < 12 {
+		return id, "", nil
+	}
+	requestNo, tracking, _ := strings.Cut(arg, "-")
+	jobs, err := st.Jobs(ctx, store.Filter{RequestNo: requestNo, Limit: 1})
+	if err != nil {
+		return 0, "", err
+	}
+	if len(jobs) == 0 {
+		return 0, "", fmt.Errorf("no job has request number %s: %w", requestNo, store.ErrNotFound)
+	}
+	return jobs[0].ID, tracking, nil
+}
