@@ -35,6 +35,10 @@ type LabelMaker interface {
 type Options struct {
 	DataDir      string
 	Inbox        string // watched folder; "" to watch none
+	// InboxSettle is how long a file must keep its size and time before it
+	// is read (default 1s); a file that is not whole JSON gets five times
+	// that before it is rejected, for slow writers.
+	InboxSettle time.Duration
 	PollMin      time.Duration
 	PollMax      time.Duration
 	PollDeadline time.Duration
@@ -84,6 +88,9 @@ func New(st *store.Store, client *api.Client, opts Options) (*Agent, error) {
 	if opts.Workers == 0 {
 		opts.Workers = 8
 	}
+	if opts.InboxSettle == 0 {
+		opts.InboxSettle = time.Second
+	}
 	if opts.DrainTimeout == 0 {
 		opts.DrainTimeout = 20 * time.Second
 	}
@@ -109,7 +116,7 @@ func New(st *store.Store, client *api.Client, opts Options) (*Agent, error) {
 		}
 	}
 	if opts.Inbox != "" {
-		a.inbox = newIntake(a, opts.Inbox)
+		a.inbox = newIntake(a, opts.Inbox, opts.InboxSettle)
 	}
 	return a, nil
 }

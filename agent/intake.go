@@ -44,8 +44,8 @@ type fileState struct {
 	since time.Time // when this size and time were first seen
 }
 
-func newIntake(a *Agent, dir string) *intake {
-	return &intake{a: a, dir: dir, settle: 500 * time.Millisecond, rescan: time.Second, seen: map[string]fileState{}}
+func newIntake(a *Agent, dir string, settle time.Duration) *intake {
+	return &intake{a: a, dir: dir, settle: settle, rescan: min(settle, time.Second), seen: map[string]fileState{}}
 }
 
 // Idle reports whether the last scan found no file waiting.
@@ -151,7 +151,7 @@ func (in *intake) take(ctx context.Context, name string, info fs.FileInfo) bool 
 		in.a.log.Warn("inbox: read", "file", name, "err", err)
 		return false
 	}
-	if !json.Valid(data) && time.Since(info.ModTime()) < 10*time.Second {
+	if !json.Valid(data) && time.Since(info.ModTime()) < 5*in.settle {
 		return false // probably still being written by a slow writer
 	}
 	sum := sha256.Sum256(data)

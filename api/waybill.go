@@ -46,8 +46,10 @@ func (c *Client) download(ctx context.Context, dest string, segments ...string) 
 		if err == nil {
 			return d, nil
 		}
-		var apiErr *Error
-		if ctx.Err() != nil || (errors.As(err, &apiErr) && !apiErr.Temporary()) {
+		// The request itself was retried by do; here only a body that
+		// broke off or was not a whole PDF is fetched again.
+		var be *bodyError
+		if ctx.Err() != nil || !errors.As(err, &be) {
 			return nil, err
 		}
 		lastErr = err
@@ -90,7 +92,7 @@ func (c *Client) downloadOnce(ctx context.Context, dest string, segments ...stri
 		err = os.Rename(tmp.Name(), dest)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
+		return nil, &bodyError{fmt.Errorf("GET %s: %w", path, err)}
 	}
 	d := &Download{Path: dest, Size: n}
 	if _, params, perr := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); perr == nil {
@@ -98,6 +100,12 @@ func (c *Client) downloadOnce(ctx context.Context, dest string, segments ...stri
 	}
 	return d, nil
 }
+
+// bodyError is a failure after the answer's headers: worth another try.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
 
 // checkPDF verifies the %PDF- header and an %%EOF marker near the end, so
 // a body cut short by the server or the network is not taken for a label.

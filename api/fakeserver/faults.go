@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -42,23 +43,31 @@ type faults struct {
 type queued struct {
 	kind   Fault
 	method string // "" matches any
+	prefix string // path prefix; "" matches any
 }
 
 func newFaults() *faults { return &faults{rnd: rand.New(rand.NewPCG(1, 2))} }
 
-// SetFaults replaces the standing fault rates.
+// SetFaults replaces the standing fault rates and drops injected faults
+// not yet used.
 func (s *Server) SetFaults(f Faults) {
 	s.faults.mu.Lock()
 	s.faults.standing = f
+	s.faults.next = nil
 	s.faults.mu.Unlock()
 }
 
 // InjectNext makes the next n calls with this method ("" for any) suffer
 // the fault, in order, before the standing rates apply.
 func (s *Server) InjectNext(kind Fault, method string, n int) {
+	s.InjectNextPath(kind, method, "", n)
+}
+
+// InjectNextPath is InjectNext for calls whose path starts with prefix.
+func (s *Server) InjectNextPath(kind Fault, method, prefix string, n int) {
 	s.faults.mu.Lock()
 	for range n {
-		s.faults.next = append(s.faults.next, queued{kind, method})
+		s.faults.next = append(s.faults.next, queued{kind, method, prefix})
 	}
 	s.faults.mu.Unlock()
 }
@@ -68,7 +77,7 @@ func (f *faults) pick(r *http.Request) (Fault, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, q := range f.next {
-		if q.method == "" || q.method == r.Method {
+		if (q.method == "" || q.method == r.Method) && strings.HasPrefix(r.URL.Path, q.prefix) {
 			f.next = append(f.next[:i], f.next[i+1:]...)
 			return q.kind, f.standing.Latency
 		}

@@ -194,7 +194,7 @@ func (s *Server) Catalog() *api.Catalog { return s.cat }
 func (s *Server) auth(h func(http.ResponseWriter, *http.Request, *Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.calls[r.Method+" "+r.Pattern]++
+		s.calls[r.Pattern]++
 		s.mu.Unlock()
 		user, pass, ok := r.BasicAuth()
 		if !ok {
