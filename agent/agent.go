@@ -33,12 +33,12 @@ type LabelMaker interface {
 
 // Options configure an Agent.
 type Options struct {
-	DataDir      string
-	Inbox        string // watched folder; "" to watch none
+	DataDir string
+	Inbox   string // watched folder; "" to watch none
 	// InboxSettle is how long a file must keep its size and time before it
 	// is read (default 1s); a file that is not whole JSON gets five times
 	// that before it is rejected, for slow writers.
-	InboxSettle time.Duration
+	InboxSettle  time.Duration
 	PollMin      time.Duration
 	PollMax      time.Duration
 	PollDeadline time.Duration

@@ -411,4 +411,3 @@ type namedFolder struct {
 }
 
 func (n namedFolder) Name() string { return n.name }
-
