@@ -126,7 +126,7 @@ func (e *env) agentFor(st *store.Store, client *api.Client, opts agent.Options) 
 	}
 	opts.DataDir = e.cfg.Agent.DataDir
 	opts.PollMin, opts.PollMax, opts.PollDeadline = e.cfg.Agent.PollMin.Duration, e.cfg.Agent.PollMax.Duration, e.cfg.Agent.PollDeadline.Duration
-	opts.Workers = e.cfg.Agent.Workers
+	opts.Workers, opts.InboxSettle = e.cfg.Agent.Workers, e.cfg.Agent.InboxSettle.Duration
 	opts.Printers, opts.Default, opts.Routes = prs, def, routes
 	opts.Labels = label.NewMaker(label.Size100x150)
 	opts.Logger = e.log

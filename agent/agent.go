@@ -178,8 +178,12 @@ func (a *Agent) serveJobs(ctx context.Context) error {
 	defer cancelSteps()
 	inflight := map[int64]bool{}
 	done := make(chan int64)
+	// The ticker notices jobs that other processes (the CLI) add; the timer
+	// wakes the loop when the next backoff ends.
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	due := time.NewTimer(time.Hour)
+	defer due.Stop()
 	for {
 		if ctx.Err() == nil && len(inflight) < a.opts.Workers {
 			jobs, err := a.store.Jobs(ctx, store.Filter{States: activeStates, DueBefore: time.Now()})
@@ -199,6 +203,9 @@ func (a *Agent) serveJobs(ctx context.Context) error {
 			if a.opts.ExitWhenIdle && len(inflight) == 0 && a.idle(ctx) {
 				return nil
 			}
+			if next, err := a.store.NextDue(ctx); err == nil && !next.IsZero() {
+				due.Reset(max(time.Until(next), time.Millisecond))
+			}
 		}
 		if ctx.Err() != nil {
 			return a.drain(inflight, done, cancelSteps)
@@ -209,6 +216,7 @@ func (a *Agent) serveJobs(ctx context.Context) error {
 			delete(inflight, id)
 		case <-a.wake:
 		case <-tick.C:
+		case <-due.C:
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 // harness is a real pipeline: the fake CNExpress over HTTP, SQLite on
 // disk, pdfcpu layout and a folder printer.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	fake    *fakeserver.Server
 	srv     *httptest.Server
 	client  *api.Client
@@ -31,7 +31,7 @@ type harness struct {
 	opts    agent.Options
 }
 
-func newHarness(t *testing.T, fo fakeserver.Options) *harness {
+func newHarness(t testing.TB, fo fakeserver.Options) *harness {
 	t.Helper()
 	if fo.Polls == 0 {
 		fo.Polls = 1
@@ -56,7 +56,7 @@ func newHarness(t *testing.T, fo fakeserver.Options) *harness {
 	return h
 }
 
-func newClient(t *testing.T, url string) *api.Client {
+func newClient(t testing.TB, url string) *api.Client {
 	t.Helper()
 	c, err := api.New(api.Options{Root: url + "/api/v1", Username: "test", Password: "test",
 		MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})

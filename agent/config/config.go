@@ -46,6 +46,9 @@ type Agent struct {
 	PollDeadline Duration `toml:"poll_deadline" json:"poll_deadline"`
 	PollMin      Duration `toml:"poll_min" json:"poll_min"`
 	PollMax      Duration `toml:"poll_max" json:"poll_max"`
+	// InboxSettle is how long an inbox file must stay unchanged before it
+	// is read.
+	InboxSettle Duration `toml:"inbox_settle" json:"inbox_settle"`
 	// Workers bounds the jobs worked on at once (polling many in parallel).
 	Workers int `toml:"workers" json:"workers"`
 }
@@ -153,6 +156,9 @@ func (c *Config) defaults() {
 	}
 	if c.Agent.PollMax.Duration == 0 {
 		c.Agent.PollMax.Duration = 30 * time.Second
+	}
+	if c.Agent.InboxSettle.Duration == 0 {
+		c.Agent.InboxSettle.Duration = time.Second
 	}
 	if c.Agent.Workers == 0 {
 		c.Agent.Workers = 8

@@ -333,6 +333,18 @@ func (s *Store) CountActive(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// NextDue returns the earliest time an active job is due, or the zero
+// time when there is none.
+func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM jobs WHERE state IN (?, ?, ?, ?)`,
+		Queued, Submitted, Succeeded, LabelsReady).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, err
+	}
+	return fromMS(next.Int64), nil
+}
+
 // Event is one line of a job's history.
 type Event struct {
 	ID      int64     `json:"id"`
