@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -27,17 +28,28 @@ var (
 	Size4x6     = Size{101.6, 152.4}
 )
 
-// Maker lays out waybills as labels.
+// Maker lays out waybills as labels. Safe for concurrent use.
 type Maker struct {
 	Size Size
-	conf *model.Configuration
 }
 
 // NewMaker returns a maker for labels of the given size.
-func NewMaker(size Size) *Maker {
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	return &Maker{Size: size, conf: conf}
+func NewMaker(size Size) *Maker { return &Maker{Size: size} }
+
+// baseConfig is pdfcpu's default configuration without its config
+// directory: pdfcpu would otherwise write ~/.config/pdfcpu at first use,
+// racing with itself.
+var baseConfig = sync.OnceValue(func() *model.Configuration {
+	pdfapi.DisableConfigDir()
+	c := model.NewDefaultConfiguration()
+	c.ValidationMode = model.ValidationRelaxed
+	return c
+})
+
+// conf returns a fresh configuration: pdfcpu writes into it per command.
+func conf() *model.Configuration {
+	c := *baseConfig()
+	return &c
 }
 
 // MakeFile writes page (1-based) of the waybill at in as one label PDF at
@@ -65,7 +77,7 @@ func (m *Maker) Make(ctx context.Context, src io.ReadSeeker, page int, w io.Writ
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	n, err := pdfapi.PageCount(src, m.conf)
+	n, err := pdfapi.PageCount(src, conf())
 	if err != nil {
 		return fmt.Errorf("read PDF: %w", err)
 	}
@@ -76,14 +88,14 @@ func (m *Maker) Make(ctx context.Context, src io.ReadSeeker, page int, w io.Writ
 		return err
 	}
 	var one bytes.Buffer
-	if err := pdfapi.Collect(src, &one, []string{strconv.Itoa(page)}, m.conf); err != nil {
+	if err := pdfapi.Collect(src, &one, []string{strconv.Itoa(page)}, conf()); err != nil {
 		return fmt.Errorf("page %d: %w", page, err)
 	}
 	rs, err := pdfcpu.ParseResizeConfig(fmt.Sprintf("dim:%g %g, enforce:true", m.Size.W, m.Size.H), types.MILLIMETRES)
 	if err != nil {
 		return err
 	}
-	if err := pdfapi.Resize(bytes.NewReader(one.Bytes()), w, nil, rs, m.conf); err != nil {
+	if err := pdfapi.Resize(bytes.NewReader(one.Bytes()), w, nil, rs, conf()); err != nil {
 		return fmt.Errorf("page %d: fit to %gx%g mm: %w", page, m.Size.W, m.Size.H, err)
 	}
 	return nil
