@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,17 +60,7 @@ func crashpoint(e *env) func(string) {
 
 func cmdSubmit(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("FILE...")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	st, err := e.store(ctx)
+	st, err := e.storeFrom(ctx, fs, args, -1)
 	if err != nil {
 		return err
 	}
@@ -121,17 +112,7 @@ func cmdSubmit(ctx context.Context, e *env, args []string) error {
 
 func cmdPrint(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("REQUEST_NO")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	st, err := e.store(ctx)
+	st, err := e.storeFrom(ctx, fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -192,8 +173,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 	if *stateName != "" {
 		s, err := store.ParseState(*stateName)
 		if err != nil {
-			fmt.Fprintln(e.stderr, err)
-			return errUsage
+			return usageErrorf("%v", err)
 		}
 		f.States = []store.State{s}
 	}
@@ -229,36 +209,42 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
+// storeFrom parses the flags, checks there are nargs arguments (-1: one or
+// more), loads the config and opens the store.
+func (e *env) storeFrom(ctx context.Context, fs *flag.FlagSet, args []string, nargs int) (*store.Store, error) {
+	if err := e.parse(fs, args); err != nil {
+		return nil, err
+	}
+	if (nargs < 0 && fs.NArg() == 0) || (nargs >= 0 && fs.NArg() != nargs) {
+		fs.Usage()
+		return nil, errUsage
+	}
+	if err := e.load(); err != nil {
+		return nil, err
+	}
+	return e.store(ctx)
+}
+
 // jobArg parses a job id argument.
 func jobArg(fs interface{ Arg(int) string }) (int64, error) {
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%q is not a job number (see `cnx-agent jobs`): %w", fs.Arg(0), errUsage)
+		return 0, usageErrorf("%q is not a job number (see `cnx-agent jobs`)", fs.Arg(0))
 	}
 	return id, nil
 }
 
 func cmdRetry(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("JOB")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	id, err := jobArg(fs)
-	if err != nil {
-		return err
-	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	st, err := e.store(ctx)
+	st, err := e.storeFrom(ctx, fs, args, 1)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	id, err := jobArg(fs)
+	if err != nil {
+		return err
+	}
 	j, err := agent.Retry(ctx, st, id)
 	if err != nil {
 		return err
@@ -271,10 +257,12 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("JOB --resubmit | --request-no N")
 	resubmit := fs.Bool("resubmit", false, "post the order again as a new request (check CNExpress first: it may have the first one)")
 	requestNo := fs.String("request-no", "", "attach the request number CNExpress already has for this order")
-	if err := e.parse(fs, args); err != nil {
+	st, err := e.storeFrom(ctx, fs, args, 1)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || *resubmit == (*requestNo != "") {
+	defer st.Close()
+	if *resubmit == (*requestNo != "") {
 		fs.Usage()
 		return errUsage
 	}
@@ -282,14 +270,6 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	st, err := e.store(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	var j *store.Job
 	if *resubmit {
 		j, err = agent.Resubmit(ctx, st, id)
@@ -305,17 +285,7 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 
 func cmdReprint(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("JOB | REQUEST_NO[-TRACKING_NO]")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	st, err := e.store(ctx)
+	st, err := e.storeFrom(ctx, fs, args, 1)
 	if err != nil {
 		return err
 	}

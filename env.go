@@ -46,12 +46,22 @@ func (e *env) flags(usage string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags; a bad flag is a usage error.
+// parse parses flags, also after positional arguments ("reprint 5
+// --json"); a bad flag is a usage error. fs.Args() holds the positional
+// arguments afterwards.
 func (e *env) parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
 			return errUsage
 		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, pos...)); err != nil {
 		return errUsage
 	}
 	return nil

@@ -21,6 +21,16 @@ var version = "dev"
 // errUsage makes main exit with status 2.
 var errUsage = errors.New("usage")
 
+// usageError is a usage mistake with a message; it matches errUsage.
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string        { return u.msg }
+func (u *usageError) Is(target error) bool { return target == errUsage }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
 type command struct {
 	summary string
 	run     func(ctx context.Context, e *env, args []string) error
@@ -74,6 +84,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, errUsage):
+		if err != errUsage {
+			fmt.Fprintf(stderr, "cnx-agent %s: %v\n", args[0], err)
+		}
 		return 2
 	default:
 		fmt.Fprintf(stderr, "cnx-agent %s: %v\n", args[0], err)

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cnx-agent/api/fakeserver"
+)
+
+// cli runs the CLI in-process against a fake CNExpress and a temp data dir.
+type cli struct {
+	t    *testing.T
+	data string
+}
+
+func newCLI(t *testing.T) *cli {
+	srv := httptest.NewServer(fakeserver.New(fakeserver.Options{Polls: 1}))
+	t.Cleanup(srv.Close)
+	t.Setenv("CNX_API_ROOT", srv.URL+"/api/v1")
+	t.Setenv("CNX_USERNAME", "live")
+	t.Setenv("CNX_PASSWORD", "live")
+	t.Setenv("CNX_INBOX", "")
+	return &cli{t: t, data: t.TempDir()}
+}
+
+func (c *cli) run(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append(args, "--data-dir", c.data), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLI(t *testing.T) {
+	c := newCLI(t)
+	good := filepath.Join(t.TempDir(), "order.json")
+	os.WriteFile(good, fakeserver.SampleJSON(), 0o644)
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"route_code": "dhl", "packages": []}`), 0o644)
+
+	tests := []struct {
+		args     []string
+		code     int
+		inOut    string
+		inErr    string
+		notInOut string
+	}{
+		{[]string{"version"}, 0, "cnx-agent", "", ""},
+		{[]string{"frobnicate"}, 2, "", "unknown command", ""},
+		{[]string{"retry", "abc"}, 2, "", "not a job number", ""},
+		{[]string{"resolve", "1"}, 2, "", "usage: cnx-agent resolve", ""},
+		{[]string{"jobs", "--state", "done"}, 2, "", `unknown job state "done"`, ""},
+		{[]string{"submit", bad}, 1, "", `route_code: unknown route "dhl"; allowed: cnpost (邮政线)`, ""},
+		{[]string{"submit", good}, 0, "queued as job 1", "", ""},
+		{[]string{"print", "CE2017080400000004"}, 0, "job 2", "", ""},
+		{[]string{"print", "../x"}, 1, "", "unusable request number", ""},
+		{[]string{"account"}, 0, "live: credit 100.00 GBP", "", "password"},
+		{[]string{"products"}, 0, "5000378998287  爱他美奶粉1段", "", ""},
+		{[]string{"routes"}, 0, "圆通线", "", ""},
+		{[]string{"cities", "--find", "黄山市"}, 0, "province 安徽: 安徽 › 黄山市", "", ""},
+		{[]string{"cities", "--find", "九龙"}, 0, "not a valid receiver", "", ""},
+		{[]string{"track", "TEST00000001"}, 0, "test parcels have no tracking", "", ""},
+		{[]string{"retry", "1"}, 1, "", "retry takes failed or needs_attention jobs", ""},
+		{[]string{"reprint", "1"}, 1, "", "", ""},
+	}
+	for _, tt := range tests {
+		code, out, errOut := c.run(tt.args...)
+		if code != tt.code || !strings.Contains(out, tt.inOut) || !strings.Contains(errOut, tt.inErr) ||
+			(tt.notInOut != "" && strings.Contains(out, tt.notInOut)) {
+			t.Errorf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", tt.args, code, tt.code, out, errOut)
+		}
+	}
+
+	code, out, _ := c.run("jobs", "--json")
+	if code != 0 {
+		t.Fatalf("jobs --json exit %d", code)
+	}
+	var jobs []map[string]any
+	if err := json.Unmarshal([]byte(out), &jobs); err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 {
+		t.Fatalf("jobs = %d, want 2", len(jobs))
+	}
+	for _, key := range []string{"id", "state", "request_no", "order_no", "source", "error", "packages"} {
+		if _, ok := jobs[0][key]; !ok {
+			t.Errorf("jobs --json lacks %q: %v", key, jobs[0])
+		}
+	}
+	if jobs[1]["state"] != "queued" || jobs[1]["source"] != "cli" || jobs[0]["state"] != "submitted" {
+		t.Errorf("jobs: %v", jobs)
+	}
+	if strings.Contains(out, "live\"") && strings.Contains(out, "password") {
+		t.Error("password in jobs output")
+	}
+}
+
+func TestCLIRunPrintsQueuedJob(t *testing.T) {
+	c := newCLI(t)
+	good := filepath.Join(t.TempDir(), "order.json")
+	os.WriteFile(good, fakeserver.SampleJSON(), 0o644)
+	if code, _, errOut := c.run("submit", good); code != 0 {
+		t.Fatalf("submit: %s", errOut)
+	}
+	if code, _, errOut := c.run("run", "--exit-when-idle"); code != 0 {
+		t.Fatalf("run: %s", errOut)
+	}
+	_, out, _ := c.run("jobs")
+	if !strings.Contains(out, "printed") || !strings.Contains(out, "CX000000001GB") {
+		t.Errorf("jobs:\n%s", out)
+	}
+	if code, out, errOut := c.run("reprint", "1"); code != 0 || !strings.Contains(out, "reprinted 2 label(s)") {
+		t.Fatalf("reprint: %d %s %s", code, out, errOut)
+	}
+	_, out, _ = c.run("jobs", "--json")
+	if !strings.Contains(out, `"prints": 2`) {
+		t.Errorf("prints not counted: %s", out)
+	}
+}
