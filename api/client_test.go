@@ -118,6 +118,18 @@ func TestErrors(t *testing.T) {
 		})
 	}
 	_ = fake
+
+	// No credentials at all: DRF's own message.
+	resp, err := http.Get(c.Root() + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b := make([]byte, 200)
+	n, _ := resp.Body.Read(b)
+	if resp.StatusCode != 401 || !strings.Contains(string(b[:n]), "身份认证信息未提供") || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("no credentials: %d %s", resp.StatusCode, b[:n])
+	}
 }
 
 func TestValidationErrorShape(t *testing.T) {
