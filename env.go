@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"path/filepath"
+	"sync"
 
 	"cnx-agent/agent"
 	"cnx-agent/agent/config"
@@ -15,6 +17,7 @@ import (
 	"cnx-agent/api"
 	"cnx-agent/printer/folder"
 	"cnx-agent/printer/label"
+	"cnx-agent/printer/render"
 )
 
 // env is what every command shares: output, flags, config.
@@ -138,9 +141,31 @@ func (e *env) agentFor(st *store.Store, client *api.Client, opts agent.Options) 
 	opts.PollMin, opts.PollMax, opts.PollDeadline = e.cfg.Agent.PollMin.Duration, e.cfg.Agent.PollMax.Duration, e.cfg.Agent.PollDeadline.Duration
 	opts.Workers, opts.InboxSettle = e.cfg.Agent.Workers, e.cfg.Agent.InboxSettle.Duration
 	opts.Printers, opts.Default, opts.Routes = prs, def, routes
-	opts.Labels = label.NewMaker(label.Size100x150)
+	opts.Labels = &lazyLabels{cacheDir: filepath.Join(e.cfg.Agent.DataDir, "wazero-cache"), opts: label.Options{Size: label.Size100x150}}
 	opts.Logger = e.log
 	return agent.New(st, client, opts)
+}
+
+// lazyLabels starts the PDF renderer the first time a label is made, so
+// commands that never make one start fast. Its renderer lives as long as
+// the process.
+type lazyLabels struct {
+	cacheDir string
+	opts     label.Options
+	once     sync.Once
+	mk       *label.Maker
+	err      error
+}
+
+func (l *lazyLabels) MakeFile(ctx context.Context, waybill string, page int, out string) error {
+	l.once.Do(func() {
+		r, err := render.New(ctx, l.cacheDir)
+		l.mk, l.err = label.NewMaker(l.opts, r), err
+	})
+	if l.err != nil {
+		return l.err
+	}
+	return l.mk.MakeFile(ctx, waybill, page, out)
 }
 
 func (e *env) printJSON(v any) error {

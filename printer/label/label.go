@@ -1,40 +1,103 @@
-// Package label turns a waybill PDF page into one label page of the
-// printer's label size (100×150 mm by default) with pdfcpu: aspect ratio
-// kept, centered, vector content left vector.
+// Package label turns waybill PDFs of any page size into label pages of the
+// printer's label size (100×150 mm by default): each label is found on its
+// page (auto-crop, n-up sheets split, blank pages dropped), scaled with its
+// aspect ratio kept to the largest size inside the margin, rotated 90° when
+// that prints larger, centered, and placed on the printer's dot grid. The
+// page content is embedded as a form XObject, so vector stays vector.
 package label
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"cnx-agent/printer/render"
 )
 
 // Size is a label size in millimetres, portrait.
 type Size struct{ W, H float64 }
 
-// Label sizes.
+// Label sizes printers take.
 var (
 	Size100x150 = Size{100, 150}
 	Size4x6     = Size{101.6, 152.4}
+	Size100x100 = Size{100, 100}
+	Size76x130  = Size{76, 130}
 )
+
+func (s Size) String() string { return fmt.Sprintf("%gx%g", s.W, s.H) }
+
+// ParseSize reads "100x150" (mm) or "4x6" (inches).
+func ParseSize(s string) (Size, error) {
+	var w, h float64
+	if _, err := fmt.Sscanf(s, "%gx%g", &w, &h); err != nil || w <= 0 || h <= 0 {
+		return Size{}, fmt.Errorf("label size %q: want WxH in mm, such as 100x150 (or 4x6 for inches)", s)
+	}
+	if w <= 10 && h <= 10 { // inches
+		w, h = w*25.4, h*25.4
+	}
+	if w > h {
+		w, h = h, w
+	}
+	return Size{w, h}, nil
+}
+
+// Options shape the layout. Zero values take the defaults shown.
+type Options struct {
+	Size       Size    // label size, default 100×150 mm
+	Margin     float64 // mm kept blank inside the label edge, default 2
+	Pad        float64 // mm kept around the content found on the page, default 1.5
+	MaxUpscale float64 // never enlarge more than this, default 1.5
+	DPI        float64 // printer dot grid the placement snaps to, default 203
+	// DetectDPI is the resolution of the render used to find labels,
+	// default 50 (0.5 mm a pixel).
+	DetectDPI float64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Size == (Size{}) {
+		o.Size = Size100x150
+	}
+	if o.Margin == 0 {
+		o.Margin = 2
+	}
+	if o.Pad == 0 {
+		o.Pad = 1.5
+	}
+	if o.MaxUpscale == 0 {
+		o.MaxUpscale = 1.5
+	}
+	if o.DPI == 0 {
+		o.DPI = 203
+	}
+	if o.DetectDPI == 0 {
+		o.DetectDPI = 50
+	}
+	return o
+}
 
 // Maker lays out waybills as labels. Safe for concurrent use.
 type Maker struct {
-	Size Size
+	opts Options
+	r    *render.Renderer // nil: no auto-crop, whole pages are labels
 }
 
-// NewMaker returns a maker for labels of the given size.
-func NewMaker(size Size) *Maker { return &Maker{Size: size} }
+// NewMaker returns a maker. With a nil renderer it does not look for the
+// label on the page: each non-empty page's CropBox is one label.
+func NewMaker(opts Options, r *render.Renderer) *Maker {
+	return &Maker{opts: opts.withDefaults(), r: r}
+}
+
+// Options returns the maker's options with defaults filled in.
+func (m *Maker) Options() Options { return m.opts }
 
 // baseConfig is pdfcpu's default configuration without its config
 // directory: pdfcpu would otherwise write ~/.config/pdfcpu at first use,
@@ -52,53 +115,27 @@ func conf() *model.Configuration {
 	return &c
 }
 
-// MakeFile writes page (1-based) of the waybill at in as one label PDF at
-// out, atomically.
+// ErrNoLabel means a PDF has no page with anything on it.
+var ErrNoLabel = errors.New("no label found: every page is blank")
+
+// Convert lays out every label of src into w, one page each, and returns
+// how many. progress, if set, is called after each page is examined.
+func (m *Maker) Convert(ctx context.Context, src []byte, w io.Writer, progress func(done, total int)) (int, error) {
+	return m.run(ctx, src, nil, false, w, progress)
+}
+
+// MakeFile writes the label on page (1-based) of the waybill at in to out,
+// atomically: the agent's one label per package.
 func (m *Maker) MakeFile(ctx context.Context, in string, page int, out string) error {
 	src, err := os.ReadFile(in)
 	if err != nil {
 		return fmt.Errorf("label from %s: %w", in, err)
 	}
 	var buf bytes.Buffer
-	if err := m.Make(ctx, bytes.NewReader(src), page, &buf); err != nil {
+	if _, err := m.run(ctx, src, []int{page}, true, &buf, nil); err != nil {
 		return fmt.Errorf("label from %s: %w", in, err)
 	}
 	return writeAtomic(out, buf.Bytes())
-}
-
-// Make writes page (1-based) of src as one label page to w. Bad input
-// (pdfcpu may panic on it) becomes an error naming the page.
-func (m *Maker) Make(ctx context.Context, src io.ReadSeeker, page int, w io.Writer) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("page %d: unreadable PDF: %v", page, r)
-		}
-	}()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	n, err := pdfapi.PageCount(src, conf())
-	if err != nil {
-		return fmt.Errorf("read PDF: %w", err)
-	}
-	if page < 1 || page > n {
-		return fmt.Errorf("page %d: the PDF has %d pages", page, n)
-	}
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	var one bytes.Buffer
-	if err := pdfapi.Collect(src, &one, []string{strconv.Itoa(page)}, conf()); err != nil {
-		return fmt.Errorf("page %d: %w", page, err)
-	}
-	rs, err := pdfcpu.ParseResizeConfig(fmt.Sprintf("dim:%g %g, enforce:true", m.Size.W, m.Size.H), types.MILLIMETRES)
-	if err != nil {
-		return err
-	}
-	if err := pdfapi.Resize(bytes.NewReader(one.Bytes()), w, nil, rs, conf()); err != nil {
-		return fmt.Errorf("page %d: fit to %gx%g mm: %w", page, m.Size.W, m.Size.H, err)
-	}
-	return nil
 }
 
 func writeAtomic(path string, b []byte) error {
