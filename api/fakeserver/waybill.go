@@ -334,3 +334,29 @@ func drawLandscape(pdf *fpdf.Fpdf, b box, l waybillData) {
 	ry = para(pdf, 7, rx, ry, rw, "内件 "+l.contents())
 	text(pdf, 7, rx, ry+1, rw, "L", fmt.Sprintf("%s kg  %g×%g×%g cm  %d/%d", l.Parcel.Weight, l.Parcel.Length, l.Parcel.Width, l.Parcel.Height, l.Index+1, l.Count))
 }
+
+// WaybillPDF renders an order's waybills as the fake serves them, one page
+// per package with tracking numbers TEST00000001…, for tests and
+// benchmarks of label layout.
+func WaybillPDF(format Format, o api.Order) ([]byte, error) {
+	tree := api.NewCityTree(defaultCities())
+	route := defaultRoutes()[0]
+	for _, r := range defaultRoutes() {
+		if r.Code == o.RouteCode {
+			route = r
+		}
+	}
+	labels := make([]waybillData, len(o.Packages))
+	for i, p := range o.Packages {
+		province := ""
+		if ms := tree.Find(p.ReceiverCity); len(ms) > 0 && ms[0].Province != p.ReceiverCity {
+			province = ms[0].Province
+		}
+		labels[i] = waybillData{
+			RequestNo: "CE2017080400000004", TrackingNo: fmt.Sprintf("TEST%08d", i+1), OrderNo: o.OrderNo,
+			RouteName: route.Name, RouteCode: route.Code, TestMode: true,
+			Created: time.Date(2017, 8, 4, 16, 11, 24, 0, time.UTC), Province: province, Parcel: p, Index: i, Count: len(o.Packages),
+		}
+	}
+	return renderWaybills(format, labels)
+}

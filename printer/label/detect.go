@@ -12,7 +12,7 @@ import (
 
 const (
 	inkLevel   = 240  // gray below this is drawn content (light tints count)
-	gutterMM   = 8.0  // a blank band this wide separates blocks on a sheet
+	gutterMM   = 5.0  // a blank band this wide separates blocks on a sheet
 	noiseMM    = 20.0 // a block smaller than this in both directions is noise…
 	lineMM     = 3.0  // …and so is one thinner than this (rules, cut lines)
 	labelMinMM = 40.0 // n-up labels are at least this big both ways

@@ -1,0 +1,199 @@
+package label_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"cnx-agent/api"
+	"cnx-agent/api/fakeserver"
+	"cnx-agent/printer/label"
+)
+
+// orderOf makes an order of n packages (tracking TEST00000001…).
+func orderOf(n int) api.Order {
+	o := fakeserver.SampleOrder()
+	p := o.Packages[0]
+	o.Packages = nil
+	for range n {
+		o.Packages = append(o.Packages, p)
+	}
+	return o
+}
+
+func waybills(t testing.TB, f fakeserver.Format, n int) []byte {
+	t.Helper()
+	b, err := fakeserver.WaybillPDF(f, orderOf(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestNUpSheets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		n, perSheet int
+	}{{4, 2}, {8, 4}} {
+		nup, err := pdfapi.PDFNUpConfig(tt.perSheet, "form:A4, border:off, margin:6", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sheets bytes.Buffer
+		if err := pdfapi.NUp(bytes.NewReader(waybills(t, fakeserver.Format100x180, tt.n)), &sheets, nil, nil, nup, nil); err != nil {
+			t.Fatal(err)
+		}
+		pdf, n := convert(t, sheets.Bytes(), label.Options{})
+		if n != tt.n {
+			t.Fatalf("%d-up: %d labels from %d sheets, want %d", tt.perSheet, n, tt.n/tt.perSheet, tt.n)
+		}
+		checkLabels(t, pdf, n)
+		for i, bm := range rasters(t, pdf, 203) {
+			got, err := decode(t, bm.Image())
+			if want := trackingNo(i); got != want {
+				t.Errorf("%d-up label %d: barcode %q, %v; want %q", tt.perSheet, i+1, got, err, want)
+			}
+		}
+	}
+}
+
+func trackingNo(i int) string { return "TEST0000000" + string(rune('1'+i)) }
+
+func TestBlankPagesDropped(t *testing.T) {
+	t.Parallel()
+	var withBlank bytes.Buffer
+	err := pdfapi.InsertPages(bytes.NewReader(waybills(t, fakeserver.Format4x6, 2)), &withBlank, []string{"2"}, true, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := pdfapi.PageCount(bytes.NewReader(withBlank.Bytes()), nil); n != 3 {
+		t.Fatalf("test input has %d pages, want 3", n)
+	}
+	pdf, n := convert(t, withBlank.Bytes(), label.Options{})
+	if n != 2 {
+		t.Fatalf("%d labels, want 2 (blank page dropped)", n)
+	}
+	checkLabels(t, pdf, n)
+}
+
+func TestPageRotateAndCropBox(t *testing.T) {
+	t.Parallel()
+	src := waybills(t, fakeserver.Format100x180, 1)
+	// /Rotate 90: shown sideways; the label comes out upright again.
+	var rotated bytes.Buffer
+	if err := pdfapi.Rotate(bytes.NewReader(src), &rotated, 90, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := convert(t, rotated.Bytes(), label.Options{})
+	bm := rasters(t, pdf, 203)[0]
+	if barsVertical(bm) {
+		t.Error("a page with /Rotate 90 came out sideways")
+	}
+	if got, err := decode(t, bm.Image()); got != "TEST00000001" {
+		t.Errorf("barcode %q, %v", got, err)
+	}
+	// A4 with the label in its corner and a CropBox around just the label.
+	a4 := waybills(t, fakeserver.FormatA4, 1)
+	box, err := model.ParseBox("[0 380 320 842]", types.POINTS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cropped bytes.Buffer
+	if err := pdfapi.Crop(bytes.NewReader(a4), &cropped, nil, box, nil); err != nil {
+		t.Fatal(err)
+	}
+	pdf, n := convert(t, cropped.Bytes(), label.Options{})
+	checkLabels(t, pdf, n)
+}
+
+func TestUpscaleLimit(t *testing.T) {
+	t.Parallel()
+	// A 4×6 label on a 50×75 mm page would need 2× to fill 100×150.
+	small := waybills(t, fakeserver.Format4x6, 1)
+	var out bytes.Buffer
+	mk := label.NewMaker(label.Options{Size: label.Size{W: 100, H: 150}, MaxUpscale: 1.5}, renderer(t))
+	// Make the label half size by laying it out at 50×75 first.
+	half := label.NewMaker(label.Options{Size: label.Size{W: 50, H: 75}, Margin: 0.5}, renderer(t))
+	if _, err := half.Convert(context.Background(), small, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	var big bytes.Buffer
+	if _, err := mk.Convert(context.Background(), out.Bytes(), &big, nil); err != nil {
+		t.Fatal(err)
+	}
+	ink := pageInk(t, big.Bytes(), 0)
+	if w := ink.x1 - ink.x0; w > 50*1.5+1 {
+		t.Errorf("enlarged to %.0f mm wide; the limit is 1.5× of ~50 mm", w)
+	}
+}
+
+func TestLabelSizes(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"100x150", "4x6", "100x100", "76x130"} {
+		sz, err := label.ParseSize(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf, n := convert(t, waybills(t, fakeserver.Format100x180, 1), label.Options{Size: sz})
+		dims, _ := pdfapi.PageDims(bytes.NewReader(pdf), nil)
+		const mm = 72 / 25.4
+		if n != 1 || abs(dims[0].Width-sz.W*mm) > 0.01 || abs(dims[0].Height-sz.H*mm) > 0.01 {
+			t.Errorf("%s: %d pages of %.2f×%.2f pt", s, n, dims[0].Width, dims[0].Height)
+		}
+	}
+	if _, err := label.ParseSize("wide"); err == nil {
+		t.Error("ParseSize(wide) succeeded")
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+func TestBadPDFs(t *testing.T) {
+	t.Parallel()
+	good := waybills(t, fakeserver.Format4x6, 2)
+	var enc bytes.Buffer
+	if err := pdfapi.Encrypt(bytes.NewReader(good), &enc, model.NewAESConfiguration("secret", "owner", 256)); err != nil {
+		t.Fatal(err)
+	}
+	zeroPages := []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" +
+		"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000056 00000 n \ntrailer<</Size 3/Root 1 0 R>>\nstartxref\n103\n%%EOF\n")
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not a PDF", []byte("hello"), "not a PDF"},
+		{"empty", nil, "not a PDF"},
+		{"truncated", good[:len(good)/3], ""},
+		{"garbage after header", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xff, 0x00, '(', '<'}, 500)...), ""},
+		{"encrypted", enc.Bytes(), "encrypted"},
+		{"zero pages", zeroPages, "no pages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := label.NewMaker(label.Options{}, renderer(t)).Convert(context.Background(), tt.data, &out, nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			t.Log(err)
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q, want it to say %q", err, tt.want)
+			}
+			if tt.name == "encrypted" && !errors.Is(err, label.ErrEncrypted) {
+				t.Errorf("got %v, want ErrEncrypted", err)
+			}
+		})
+	}
+}
