@@ -18,6 +18,7 @@ import (
 
 	"cnx-agent/api/fakeserver"
 	"cnx-agent/printer/folder"
+	"cnx-agent/printer/render"
 )
 
 // The crash tests run the real cnx-agent binary against the fake server,
@@ -80,7 +81,8 @@ inbox = %q
 poll_min = "20ms"
 poll_max = "100ms"
 inbox_settle = "50ms"
-`, srv.URL+"/api/v1", filepath.Join(w.dir, "data"), filepath.Join(w.dir, "inbox"))
+cache_dir = %q
+`, srv.URL+"/api/v1", filepath.Join(w.dir, "data"), filepath.Join(w.dir, "inbox"), render.DefaultCacheDir())
 	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"sync"
 
 	"cnx-agent/agent"
@@ -141,7 +140,7 @@ func (e *env) agentFor(st *store.Store, client *api.Client, opts agent.Options) 
 	opts.PollMin, opts.PollMax, opts.PollDeadline = e.cfg.Agent.PollMin.Duration, e.cfg.Agent.PollMax.Duration, e.cfg.Agent.PollDeadline.Duration
 	opts.Workers, opts.InboxSettle = e.cfg.Agent.Workers, e.cfg.Agent.InboxSettle.Duration
 	opts.Printers, opts.Default, opts.Routes = prs, def, routes
-	opts.Labels = &lazyLabels{cacheDir: filepath.Join(e.cfg.Agent.DataDir, "wazero-cache"), opts: label.Options{Size: label.Size100x150}}
+	opts.Labels = &lazyLabels{cacheDir: e.cfg.Agent.CacheDir, opts: label.Options{Size: label.Size100x150}}
 	opts.Logger = e.log
 	return agent.New(st, client, opts)
 }

@@ -41,6 +41,8 @@ type Agent struct {
 	// files, inside it.
 	Inbox  string `toml:"inbox" json:"inbox"`
 	Listen string `toml:"listen" json:"listen"`
+	// CacheDir holds the compiled PDF renderer (default <data_dir>/cache).
+	CacheDir string `toml:"cache_dir" json:"cache_dir"`
 	// PollDeadline is how long a submitted request may take before the job
 	// needs attention.
 	PollDeadline Duration `toml:"poll_deadline" json:"poll_deadline"`
@@ -144,6 +146,9 @@ func (c *Config) defaults() {
 	}
 	if c.Agent.Inbox == "" {
 		c.Agent.Inbox = filepath.Join(c.Agent.DataDir, "inbox")
+	}
+	if c.Agent.CacheDir == "" {
+		c.Agent.CacheDir = filepath.Join(c.Agent.DataDir, "cache")
 	}
 	if c.Agent.Listen == "" {
 		c.Agent.Listen = "127.0.0.1:7631"

@@ -177,6 +177,9 @@ func TestFakeWaybillsScan(t *testing.T) {
 			}
 			pdf, n := convert(t, src, label.Options{})
 			checkLabels(t, pdf, n)
+			if bytes.Contains(pdf, []byte("/Image")) || !bytes.Contains(pdf, []byte("/FontFile2")) {
+				t.Error("the label PDF is not vector with its fonts: it must not be rasterized")
+			}
 			if n != 2 {
 				t.Fatalf("%d labels, want 2", n)
 			}
