@@ -50,7 +50,6 @@ func turn(src *image.Gray) *image.Gray {
 	return dst
 }
 
-
 // TestFixtureBarcodes decodes the 1D barcodes of every fixture label from
 // its 203 dpi 1-bit raster and reports the share against the barcodes a
 // person sees on the labels.
