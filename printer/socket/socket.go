@@ -8,11 +8,9 @@ package socket
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"time"
 
 	"cnx-agent/printer"
@@ -60,11 +58,11 @@ func (s *Sender) Status(ctx context.Context) (printer.Status, error) {
 	if s.Lang != printer.ZPL {
 		return printer.Status{State: "idle"}, nil
 	}
-	hs, err := queryHS(c, s.deadline(ctx))
+	st, err := queryHS(c, s.deadline(ctx))
 	if err != nil {
 		return printer.Status{State: "unknown"}, fmt.Errorf("printer %s: ~HS: %w", s.Name, err)
 	}
-	return hs.status(), nil
+	return st, nil
 }
 
 // Send writes one job, then half-closes the connection and waits for the
@@ -79,8 +77,8 @@ func (s *Sender) Send(ctx context.Context, data []byte, title string) error {
 	defer c.Close()
 	dl := s.deadline(ctx)
 	if s.Lang == printer.ZPL {
-		if hs, err := queryHS(c, dl); err == nil {
-			if r := printer.BlockingReason(hs.status().Reasons); r != "" {
+		if st, err := queryHS(c, dl); err == nil {
+			if r := printer.BlockingReason(st.Reasons); r != "" {
 				return &printer.NotReadyError{Printer: s.Name, Reason: r}
 			}
 		} else if ctx.Err() != nil {
@@ -96,8 +94,8 @@ func (s *Sender) Send(ctx context.Context, data []byte, title string) error {
 		return printer.Uncertain(s.Name, fmt.Errorf("send %s: %d of %d bytes written: %w", title, n, len(data), err))
 	}
 	if s.Lang == printer.ZPL {
-		if hs, err := queryHS(c, dl); err == nil {
-			if r := printer.BlockingReason(hs.status().Reasons); r != "" {
+		if st, err := queryHS(c, dl); err == nil {
+			if r := printer.BlockingReason(st.Reasons); r != "" {
 				return printer.Uncertain(s.Name, fmt.Errorf("after %s the printer reports %s", title, r))
 			}
 		}
@@ -110,39 +108,10 @@ func (s *Sender) Send(ctx context.Context, data []byte, title string) error {
 	return nil
 }
 
-// hostStatus is the answer to ~HS: three STX…ETX framed lines.
-type hostStatus struct {
-	paperOut, paused, headUp, ribbonOut, bufferFull, underTemp, overTemp, corruptRAM bool
-}
-
-func (h hostStatus) status() printer.Status {
-	var reasons []string
-	add := func(cond bool, r string) {
-		if cond {
-			reasons = append(reasons, r)
-		}
-	}
-	add(h.paperOut, "media-empty")
-	add(h.paused, "paused")
-	add(h.headUp, "head-open")
-	add(h.ribbonOut, "ribbon-empty")
-	add(h.bufferFull, "buffer-full-warning")
-	add(h.underTemp || h.overTemp, "head-temperature-warning")
-	add(h.corruptRAM, "corrupt-ram-warning")
-	st := printer.Status{State: "idle", Reasons: reasons}
-	if printer.BlockingReason(reasons) != "" {
-		st.State = "stopped"
-	}
-	return st
-}
-
-// ErrNoStatus means the printer did not answer ~HS.
-var ErrNoStatus = errors.New("no host status answer")
-
-func queryHS(c net.Conn, dl time.Time) (hostStatus, error) {
+func queryHS(c net.Conn, dl time.Time) (printer.Status, error) {
 	_ = c.SetWriteDeadline(dl)
 	if _, err := c.Write([]byte("~HS\r\n")); err != nil {
-		return hostStatus{}, err
+		return printer.Status{}, err
 	}
 	_ = c.SetReadDeadline(minTime(dl, time.Now().Add(3*time.Second)))
 	defer c.SetReadDeadline(time.Time{})
@@ -153,12 +122,12 @@ func queryHS(c net.Conn, dl time.Time) (hostStatus, error) {
 		buf = append(buf, tmp[:n]...)
 		if err != nil {
 			if len(buf) == 0 {
-				return hostStatus{}, fmt.Errorf("%w: %v", ErrNoStatus, err)
+				return printer.Status{}, fmt.Errorf("%w: %v", printer.ErrNoStatus, err)
 			}
 			break
 		}
 	}
-	return ParseHS(buf)
+	return printer.ParseHostStatus(buf)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -166,28 +135,4 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// ParseHS reads a ~HS answer.
-func ParseHS(b []byte) (hostStatus, error) {
-	var lines []string
-	for _, part := range bytes.Split(b, []byte{0x02}) {
-		if i := bytes.IndexByte(part, 0x03); i >= 0 {
-			lines = append(lines, string(part[:i]))
-		}
-	}
-	if len(lines) < 2 {
-		return hostStatus{}, fmt.Errorf("%w: %q", ErrNoStatus, b)
-	}
-	f1 := strings.Split(lines[0], ",")
-	f2 := strings.Split(lines[1], ",")
-	if len(f1) < 12 || len(f2) < 6 {
-		return hostStatus{}, fmt.Errorf("malformed ~HS answer %q", b)
-	}
-	flag := func(s string) bool { return strings.TrimSpace(s) == "1" }
-	return hostStatus{
-		paperOut: flag(f1[1]), paused: flag(f1[2]), bufferFull: flag(f1[5]),
-		corruptRAM: flag(f1[9]), underTemp: flag(f1[10]), overTemp: flag(f1[11]),
-		headUp: flag(f2[2]), ribbonOut: flag(f2[3]),
-	}, nil
 }
