@@ -68,6 +68,18 @@ func ParseURI(raw string) (URI, error) {
 	bad := func(why string) (URI, error) {
 		return URI{}, fmt.Errorf("uri %q: %s; allowed: %s", raw, why, AllowedURIs)
 	}
+	// spool:// and usb:// names are not URL hosts (spaces; hex "ports").
+	scheme, rest, _ := strings.Cut(raw, "://")
+	switch strings.ToLower(scheme) {
+	case "spool":
+		name, err := url.PathUnescape(rest)
+		if err != nil || name == "" {
+			return bad("no printer name")
+		}
+		return URI{Scheme: "spool", Raw: raw, Queue: name}, nil
+	case "usb":
+		return parseUSB(raw, rest, bad)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return bad(err.Error())
@@ -108,22 +120,6 @@ func ParseURI(raw string) (URI, error) {
 			port = "9100"
 		}
 		out.Addr = net.JoinHostPort(u.Hostname(), port)
-	case "usb":
-		out.Serial = u.Query().Get("serial")
-		host, path := u.Host, strings.Trim(u.Path, "/")
-		if vid, pid, ok := strings.Cut(host, ":"); ok && path == "" {
-			v, err1 := strconv.ParseUint(vid, 16, 16)
-			p, err2 := strconv.ParseUint(pid, 16, 16)
-			if err1 != nil || err2 != nil {
-				return bad("want usb://VID:PID with hexadecimal IDs, such as usb://0a5f:0164")
-			}
-			out.VID, out.PID = uint16(v), uint16(p)
-		} else if host != "" && path != "" {
-			out.Make, _ = url.PathUnescape(host)
-			out.Model, _ = url.PathUnescape(path)
-		} else {
-			return bad("want usb://VID:PID or usb://MAKE/MODEL")
-		}
 	case "file":
 		p := u.Path
 		if p == "" {
@@ -133,15 +129,34 @@ func ParseURI(raw string) (URI, error) {
 			return bad("no folder")
 		}
 		out.Dir = p
-	case "spool":
-		name, _ := url.PathUnescape(strings.TrimPrefix(raw[len(u.Scheme)+1:], "//"))
-		if name == "" {
-			return bad("no printer name")
-		}
-		out.Queue = name
 	default:
 		return bad("unknown scheme " + strconv.Quote(u.Scheme))
 	}
+	return out, nil
+}
+
+func parseUSB(raw, rest string, bad func(string) (URI, error)) (URI, error) {
+	out := URI{Scheme: "usb", Raw: raw}
+	rest, query, _ := strings.Cut(rest, "?")
+	if q, err := url.ParseQuery(query); err == nil {
+		out.Serial = q.Get("serial")
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	path = strings.Trim(path, "/")
+	if vid, pid, ok := strings.Cut(host, ":"); ok && path == "" {
+		v, err1 := strconv.ParseUint(vid, 16, 16)
+		p, err2 := strconv.ParseUint(pid, 16, 16)
+		if err1 != nil || err2 != nil {
+			return bad("want usb://VID:PID with hexadecimal IDs, such as usb://0a5f:0164")
+		}
+		out.VID, out.PID = uint16(v), uint16(p)
+		return out, nil
+	}
+	if host == "" || path == "" {
+		return bad("want usb://VID:PID or usb://MAKE/MODEL")
+	}
+	out.Make, _ = url.PathUnescape(host)
+	out.Model, _ = url.PathUnescape(path)
 	return out, nil
 }
 
