@@ -106,7 +106,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := e.agentFor(st, client, agent.Options{Inbox: cfg.Agent.Inbox, ExitWhenIdle: true})
+	a, err := e.agentFor(ctx, st, client, agent.Options{Inbox: cfg.Agent.Inbox, ExitWhenIdle: true})
 	if err != nil {
 		return err
 	}

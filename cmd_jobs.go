@@ -35,7 +35,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := e.agentFor(st, client, agent.Options{Inbox: e.cfg.Agent.Inbox, ExitWhenIdle: *idle, Checkpoint: crashpoint(e)})
+	a, err := e.agentFor(ctx, st, client, agent.Options{Inbox: e.cfg.Agent.Inbox, ExitWhenIdle: *idle, Checkpoint: crashpoint(e)})
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func cmdReprint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := e.agentFor(st, client, agent.Options{})
+	a, err := e.agentFor(ctx, st, client, agent.Options{})
 	if err != nil {
 		return err
 	}

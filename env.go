@@ -7,16 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"sync"
 
-	"cnx-agent/agent"
 	"cnx-agent/agent/config"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
-	"cnx-agent/printer/folder"
-	"cnx-agent/printer/label"
-	"cnx-agent/printer/render"
 )
 
 // env is what every command shares: output, flags, config.
@@ -31,6 +25,7 @@ type env struct {
 	verbose    bool
 	cfg        *config.Config
 	log        *slog.Logger
+	devs       *devices
 }
 
 // flags returns a flag set with the common flags.
@@ -97,74 +92,6 @@ func (e *env) client() (*api.Client, error) {
 
 func (e *env) store(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, e.cfg.DBPath())
-}
-
-// printers builds the configured printers. This build drives folder
-// printers (file://); other schemes are named in the error.
-func (e *env) printers() ([]agent.Printer, string, map[string]string, error) {
-	var out []agent.Printer
-	def := ""
-	routes := map[string]string{}
-	for _, pc := range e.cfg.Printers {
-		u, err := url.Parse(pc.URI)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("printer %q: bad uri %q: %w", pc.Name, pc.URI, err)
-		}
-		switch u.Scheme {
-		case "file":
-			p, err := folder.FromURI(pc.Name, pc.URI)
-			if err != nil {
-				return nil, "", nil, err
-			}
-			out = append(out, p)
-		default:
-			return nil, "", nil, fmt.Errorf("printer %q: uri scheme %q is not supported; allowed: file:///path/to/dir", pc.Name, u.Scheme)
-		}
-		if pc.Default || def == "" {
-			def = pc.Name
-		}
-		for _, r := range pc.Routes {
-			routes[r] = pc.Name
-		}
-	}
-	return out, def, routes, nil
-}
-
-// agentFor builds an agent (not running) from the config.
-func (e *env) agentFor(st *store.Store, client *api.Client, opts agent.Options) (*agent.Agent, error) {
-	prs, def, routes, err := e.printers()
-	if err != nil {
-		return nil, err
-	}
-	opts.DataDir = e.cfg.Agent.DataDir
-	opts.PollMin, opts.PollMax, opts.PollDeadline = e.cfg.Agent.PollMin.Duration, e.cfg.Agent.PollMax.Duration, e.cfg.Agent.PollDeadline.Duration
-	opts.Workers, opts.InboxSettle = e.cfg.Agent.Workers, e.cfg.Agent.InboxSettle.Duration
-	opts.Printers, opts.Default, opts.Routes = prs, def, routes
-	opts.Labels = &lazyLabels{cacheDir: e.cfg.Agent.CacheDir, opts: label.Options{Size: label.Size100x150}}
-	opts.Logger = e.log
-	return agent.New(st, client, opts)
-}
-
-// lazyLabels starts the PDF renderer the first time a label is made, so
-// commands that never make one start fast. Its renderer lives as long as
-// the process.
-type lazyLabels struct {
-	cacheDir string
-	opts     label.Options
-	once     sync.Once
-	mk       *label.Maker
-	err      error
-}
-
-func (l *lazyLabels) MakeFile(ctx context.Context, waybill string, page int, out string) error {
-	l.once.Do(func() {
-		r, err := render.New(ctx, l.cacheDir)
-		l.mk, l.err = label.NewMaker(l.opts, r), err
-	})
-	if l.err != nil {
-		return l.err
-	}
-	return l.mk.MakeFile(ctx, waybill, page, out)
 }
 
 func (e *env) printJSON(v any) error {

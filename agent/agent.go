@@ -26,9 +26,31 @@ type Printer interface {
 	Print(ctx context.Context, file, title string) error
 }
 
-// LabelMaker turns page (1-based) of a waybill PDF into a label file.
+// LabelMaker turns page (1-based) of a waybill PDF into a label file of
+// the given size in mm.
 type LabelMaker interface {
-	MakeFile(ctx context.Context, waybill string, page int, out string) error
+	MakeFile(ctx context.Context, waybill string, page int, out string, widthMM, heightMM float64) error
+}
+
+// sizedPrinter is a printer whose labels are not 100×150 mm.
+type sizedPrinter interface {
+	LabelSize() (widthMM, heightMM float64)
+}
+
+// labelSize is the label size of a printer, 100×150 mm unless it says.
+func labelSize(p Printer) (w, h float64) {
+	if s, ok := p.(sizedPrinter); ok {
+		if w, h := s.LabelSize(); w > 0 && h > 0 {
+			return w, h
+		}
+	}
+	return 100, 150
+}
+
+// notReady is an error from a printer that cannot print now (offline,
+// paused, out of media): nothing was printed, the job waits.
+type notReady interface {
+	NotReady() string
 }
 
 // Options configure an Agent.
@@ -169,7 +191,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	return err
 }
 
-var activeStates = []store.State{store.Queued, store.Submitted, store.Succeeded, store.LabelsReady}
+var activeStates = []store.State{store.Queued, store.Submitted, store.Succeeded, store.LabelsReady, store.WaitingForPrinter}
 
 // serveJobs is the scheduler: it hands due jobs to at most Workers steps at
 // a time, one step per job at a time.
@@ -260,7 +282,7 @@ func (a *Agent) step(ctx context.Context, j *store.Job) {
 		a.poll(ctx, j)
 	case store.Succeeded:
 		a.fetchLabels(ctx, j)
-	case store.LabelsReady:
+	case store.LabelsReady, store.WaitingForPrinter:
 		a.printLabels(ctx, j)
 	}
 }

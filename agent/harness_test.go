@@ -53,7 +53,7 @@ func newHarness(t testing.TB, fo fakeserver.Options) *harness {
 	h.opts = agent.Options{
 		DataDir: filepath.Join(h.dir, "data"), PollMin: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
 		PollDeadline: 20 * time.Second, Printers: []agent.Printer{h.printer}, Default: "folder",
-		Labels: label.NewMaker(label.Options{}, testRenderer(t)), ExitWhenIdle: true, InboxSettle: 100 * time.Millisecond,
+		Labels: label.NewAnySize(label.Options{}, testRenderer(t)), ExitWhenIdle: true, InboxSettle: 100 * time.Millisecond,
 	}
 	return h
 }

@@ -193,7 +193,8 @@ func (a *Agent) fetchLabels(ctx context.Context, j *store.Job) {
 		}
 		a.opts.Checkpoint("downloaded")
 		label := a.labelPath(j.RequestNo, p.TrackingNo)
-		if err := a.opts.Labels.MakeFile(ctx, waybill, page, label); err != nil {
+		w, h := labelSize(a.printerFor(j.RouteCode))
+		if err := a.opts.Labels.MakeFile(ctx, waybill, page, label, w, h); err != nil {
 			a.downloadLater(ctx, j, fmt.Errorf("label of %s: %w", p.TrackingNo, err))
 			return
 		}
@@ -237,18 +238,24 @@ func (a *Agent) printLabels(ctx context.Context, j *store.Job) {
 		if p.AutoPrint {
 			continue
 		}
-		if err := a.printOne(ctx, pr, j, p, false); err != nil {
-			var unsure interface{ MayHavePrinted() bool }
-			if errors.As(err, &unsure) && unsure.MayHavePrinted() {
-				a.attention(ctx, j, store.LabelsReady, store.AttnPrint,
-					fmt.Sprintf("printer %s failed while printing %s and the label may have printed: %v; check the printer, then print again if it is missing", pr.Name(), p.TrackingNo, err))
-				return
-			}
-			a.later(ctx, j, "printer "+pr.Name(), err)
-			return
+		err := a.printOne(ctx, pr, j, p, false)
+		if err == nil {
+			continue
 		}
+		var nr notReady
+		var unsure interface{ MayHavePrinted() bool }
+		switch {
+		case errors.As(err, &nr):
+			a.waitForPrinter(ctx, j, pr.Name(), nr.NotReady())
+		case errors.As(err, &unsure) && unsure.MayHavePrinted():
+			a.attention(ctx, j, j.State, store.AttnPrint,
+				fmt.Sprintf("printer %s failed while printing %s and the label may have printed: %v; check the printer, then print again if it is missing", pr.Name(), p.TrackingNo, err))
+		default:
+			a.later(ctx, j, "printer "+pr.Name(), err)
+		}
+		return
 	}
-	_, _ = a.transition(ctx, j.ID, store.LabelsReady, func(j *store.Job) string {
+	_, _ = a.transition(ctx, j.ID, j.State, func(j *store.Job) string {
 		for _, p := range j.Packages {
 			if p.Prints == 0 {
 				return "" // a print of another run is not finished
@@ -256,6 +263,23 @@ func (a *Agent) printLabels(ctx context.Context, j *store.Job) {
 		}
 		j.State, j.Attempts, j.NextAt, j.Error = store.Printed, 0, time.Time{}, ""
 		return fmt.Sprintf("%d labels printed on %s", len(j.Packages), pr.Name())
+	})
+}
+
+// waitForPrinter parks a job until its printer is back, trying again with
+// backoff; nothing was printed.
+func (a *Agent) waitForPrinter(ctx context.Context, j *store.Job, printer, reason string) {
+	delay := a.backoff(j.Attempts + 1)
+	_, _ = a.transition(ctx, j.ID, j.State, func(j *store.Job) string {
+		first := j.State != store.WaitingForPrinter
+		j.State = store.WaitingForPrinter
+		j.Attempts++
+		j.NextAt = time.Now().Add(delay)
+		j.Error = fmt.Sprintf("waiting for printer %s: %s (try %d; next in %s)", printer, reason, j.Attempts, delay.Round(time.Second))
+		if first {
+			return fmt.Sprintf("printer %s is not ready: %s", printer, reason)
+		}
+		return ""
 	})
 }
 
@@ -273,7 +297,7 @@ func (a *Agent) printOne(ctx context.Context, pr Printer, j *store.Job, p store.
 	a.opts.Checkpoint("print-returned")
 	outcome, msg := store.PrintDone, ""
 	if err != nil {
-		outcome, msg = store.PrintFailed, err.Error()
+		outcome, msg = store.PrintFailed, err.Error() // not ready or refused: nothing printed
 		var unsure interface{ MayHavePrinted() bool }
 		if errors.As(err, &unsure) && unsure.MayHavePrinted() {
 			outcome = store.PrintUnknown

@@ -59,10 +59,15 @@ type Agent struct {
 type Printer struct {
 	Name     string   `toml:"name" json:"name"`
 	URI      string   `toml:"uri" json:"uri"`
-	Language string   `toml:"language" json:"language,omitempty"`
-	DPI      int      `toml:"dpi" json:"dpi,omitempty"`
+	Language string   `toml:"language" json:"language,omitempty"` // pdf (default), zpl, tspl, epl, escpos
+	DPI      int      `toml:"dpi" json:"dpi,omitempty"`           // default 203
+	Size     string   `toml:"size" json:"size,omitempty"`         // label size, default 100x150 (mm; 4x6 for inches)
 	Default  bool     `toml:"default" json:"default"`
 	Routes   []string `toml:"routes" json:"routes,omitempty"`
+	// Threshold is the gray level below which a dot prints (raw printers,
+	// default 128); Dither dithers photo-like areas only.
+	Threshold int  `toml:"threshold" json:"threshold,omitempty"`
+	Dither    bool `toml:"dither" json:"dither,omitempty"`
 }
 
 // Duration is a time.Duration written as "30m" in TOML.

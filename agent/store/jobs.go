@@ -328,8 +328,8 @@ func (s *Store) FindSource(ctx context.Context, name, hash string) (*Job, error)
 // CountActive returns how many jobs the pipeline still has work on.
 func (s *Store) CountActive(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE state IN (?, ?, ?, ?)`,
-		Queued, Submitted, Succeeded, LabelsReady).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE state IN (?, ?, ?, ?, ?)`,
+		Queued, Submitted, Succeeded, LabelsReady, WaitingForPrinter).Scan(&n)
 	return n, err
 }
 
@@ -337,8 +337,8 @@ func (s *Store) CountActive(ctx context.Context) (int, error) {
 // time when there is none.
 func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM jobs WHERE state IN (?, ?, ?, ?)`,
-		Queued, Submitted, Succeeded, LabelsReady).Scan(&next)
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM jobs WHERE state IN (?, ?, ?, ?, ?)`,
+		Queued, Submitted, Succeeded, LabelsReady, WaitingForPrinter).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, err
 	}

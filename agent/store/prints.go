@@ -145,7 +145,7 @@ func (s *Store) Recover(ctx context.Context) ([]int64, error) {
 		}
 		seen := map[int64]bool{}
 		for _, h := range hits {
-			if h.reprint || h.state != LabelsReady || seen[h.job] {
+			if h.reprint || (h.state != LabelsReady && h.state != WaitingForPrinter) || seen[h.job] {
 				continue
 			}
 			seen[h.job] = true

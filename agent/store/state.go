@@ -18,11 +18,15 @@ const (
 	LabelsReady    State = 6 // every package has a label file; printing
 	Printed        State = 7 // every package printed once (terminal)
 	NeedsAttention State = 8 // a person must decide; see Job.Attention
+	// WaitingForPrinter: the printer is offline, paused or out of media;
+	// the labels print once it is back (Job.Error says why).
+	WaitingForPrinter State = 9
 )
 
 var stateNames = map[State]string{
 	Queued: "queued", Submitting: "submitting", Submitted: "submitted", Succeeded: "succeeded",
 	Failed: "failed", LabelsReady: "labels_ready", Printed: "printed", NeedsAttention: "needs_attention",
+	WaitingForPrinter: "waiting_for_printer",
 }
 
 func (s State) String() string {
@@ -55,7 +59,7 @@ func ParseState(name string) (State, error) {
 // Active reports whether the pipeline still has work to do on the job.
 func (s State) Active() bool {
 	switch s {
-	case Queued, Submitted, Succeeded, LabelsReady:
+	case Queued, Submitted, Succeeded, LabelsReady, WaitingForPrinter:
 		return true
 	}
 	return false

@@ -20,7 +20,7 @@ func open(t *testing.T) (*Store, string) {
 
 func TestStateNames(t *testing.T) {
 	t.Parallel()
-	for s := Queued; s <= NeedsAttention; s++ {
+	for s := Queued; s <= WaitingForPrinter; s++ {
 		got, err := ParseState(s.String())
 		if err != nil || got != s {
 			t.Errorf("ParseState(%q) = %v, %v", s.String(), got, err)

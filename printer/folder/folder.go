@@ -4,6 +4,7 @@
 package folder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 type Printer struct {
 	name string
 	Dir  string
+	// Ext names raw jobs written with Send (".zpl" for a ZPL folder).
+	Ext string
 }
 
 // New returns a folder printer.
@@ -49,18 +52,28 @@ func (p *Printer) Print(ctx context.Context, file, title string) error {
 	return err
 }
 
+// Send writes a raw printer-language job (from printer.Raw) as title+Ext.
+func (p *Printer) Send(ctx context.Context, data []byte, title string) error {
+	_, err := p.write(ctx, bytes.NewReader(data), title, p.Ext)
+	return err
+}
+
 func (p *Printer) print(ctx context.Context, path, base string) (string, error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("printer %s: %w", p.name, err)
+	}
+	defer src.Close()
+	return p.write(ctx, src, base, filepath.Ext(path))
+}
+
+func (p *Printer) write(ctx context.Context, src io.Reader, base, ext string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
 		return "", fmt.Errorf("printer %s: %w", p.name, err)
 	}
-	src, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("printer %s: %w", p.name, err)
-	}
-	defer src.Close()
 	tmp, err := os.CreateTemp(p.Dir, ".printing-*")
 	if err != nil {
 		return "", fmt.Errorf("printer %s: %w", p.name, err)
@@ -76,7 +89,6 @@ func (p *Printer) print(ctx context.Context, path, base string) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("printer %s: %w", p.name, err)
 	}
-	ext := filepath.Ext(path)
 	for n := 1; ; n++ {
 		name := base + ext
 		if n > 1 {

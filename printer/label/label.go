@@ -160,3 +160,20 @@ func writeAtomic(path string, b []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// AnySize makes labels of whatever size each printer takes, sharing one
+// renderer: the agent's label maker.
+type AnySize struct {
+	opts Options
+	r    *render.Renderer
+}
+
+// NewAnySize returns a maker whose size is given per call.
+func NewAnySize(opts Options, r *render.Renderer) *AnySize { return &AnySize{opts: opts, r: r} }
+
+// MakeFile writes page of the waybill at in as one label of w×h mm to out.
+func (a *AnySize) MakeFile(ctx context.Context, in string, page int, out string, w, h float64) error {
+	o := a.opts
+	o.Size = Size{W: w, H: h}
+	return NewMaker(o, a.r).MakeFile(ctx, in, page, out)
+}
