@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -33,7 +34,9 @@ var (
 	Size76x130  = Size{76, 130}
 )
 
-func (s Size) String() string { return fmt.Sprintf("%gx%g", s.W, s.H) }
+func (s Size) String() string {
+	return fmt.Sprintf("%gx%g", math.Round(s.W*10)/10, math.Round(s.H*10)/10)
+}
 
 // ParseSize reads "100x150" (mm) or "4x6" (inches).
 func ParseSize(s string) (Size, error) {

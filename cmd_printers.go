@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cnx-agent/printer/ipp"
+	"cnx-agent/printer/spool"
+	"cnx-agent/printer/testlabel"
+	"cnx-agent/printer/usb"
+)
+
+// printerRow is one line of `printers --json`.
+type printerRow struct {
+	Name       string   `json:"name"`
+	URI        string   `json:"uri"`
+	Language   string   `json:"language"`
+	Size       string   `json:"size"`
+	Default    bool     `json:"default"`
+	Routes     []string `json:"routes,omitempty"`
+	State      string   `json:"state"`
+	Reasons    []string `json:"reasons,omitempty"`
+	Model      string   `json:"model,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	ConfigLine string   `json:"config,omitempty"` // for discovered printers
+}
+
+func cmdPrinters(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("[test NAME] [--udev-rule]")
+	udev := fs.Bool("udev-rule", false, "print the udev rules that let the agent use the USB printers found")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() == 2 && fs.Arg(0) == "test":
+		return printTest(ctx, e, fs.Arg(1))
+	case fs.NArg() != 0:
+		fs.Usage()
+		return errUsage
+	case *udev:
+		return printUdev(ctx, e)
+	}
+	prs, err := e.printers(ctx)
+	if err != nil {
+		return err
+	}
+	var rows []printerRow
+	for _, p := range prs {
+		row := printerRow{Name: p.cfg.Name, URI: p.cfg.URI, Language: string(p.lang), Size: p.size.String(), Default: p.cfg.Default, Routes: p.cfg.Routes}
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		st, err := p.Status(sctx)
+		cancel()
+		row.State, row.Reasons, row.Model = st.State, st.Reasons, st.Model
+		if err != nil {
+			row.Error = err.Error()
+		}
+		rows = append(rows, row)
+	}
+	found := discover(ctx, e)
+	if e.asJSON {
+		return e.printJSON(map[string]any{"configured": rows, "discovered": found})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tURI\tLANG\tSIZE\tSTATE\tREASONS\tMODEL")
+	for _, r := range rows {
+		name := r.Name
+		if r.Default {
+			name += " *"
+		}
+		state := r.State
+		if r.Error != "" {
+			state += " (" + r.Error + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, r.URI, r.Language, r.Size, state, strings.Join(r.Reasons, ","), r.Model)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(found) > 0 {
+		fmt.Fprintln(e.stdout, "\ndiscovered (paste into the config to use):")
+		for _, f := range found {
+			fmt.Fprintf(e.stdout, "  # %s %s\n  %s\n", f.Model, f.State, f.ConfigLine)
+			if f.Error != "" {
+				fmt.Fprintf(e.stdout, "  # %s\n", strings.ReplaceAll(f.Error, "\n", "\n  # "))
+			}
+		}
+	}
+	return nil
+}
+
+// discover lists local CUPS queues, USB printer-class devices and Windows
+// spooler printers.
+func discover(ctx context.Context, e *env) []printerRow {
+	var out []printerRow
+	line := func(name, uri, lang string) string {
+		s := fmt.Sprintf(`[[printers]] name = %q, uri = %q`, name, uri)
+		if lang != "" && lang != "pdf" {
+			s += fmt.Sprintf(`, language = %q, dpi = 203`, lang)
+		}
+		return s
+	}
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	queues, _ := ipp.CUPSPrinters(cctx, "http://localhost:631")
+	cancel()
+	for _, q := range queues {
+		out = append(out, printerRow{Name: q.Name, URI: "cups://" + q.Name, State: q.State, Model: q.Model, ConfigLine: line(q.Name, "cups://"+q.Name, "")})
+	}
+	if bus, err := e.dev().usb(); err == nil {
+		devs, _ := usb.Discover(ctx, bus)
+		for _, d := range devs {
+			name := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(d.ID.Manufacturer+"-"+d.ID.Model), " ", "-"))
+			if name == "-" || name == "" {
+				name = fmt.Sprintf("usb-%04x-%04x", d.Device.VID, d.Device.PID)
+			}
+			row := printerRow{Name: name, URI: d.URI, Language: string(d.Language), State: "found",
+				Model: strings.TrimSpace(d.ID.Manufacturer + " " + d.ID.Model), ConfigLine: line(name, d.URI, string(d.Language))}
+			if d.Err != nil {
+				row.Error = (&usb.PermissionError{Printer: name, Device: d.Device, Err: d.Err}).Error()
+			}
+			out = append(out, row)
+		}
+	}
+	names, _ := spool.Printers()
+	for _, n := range names {
+		out = append(out, printerRow{Name: n, URI: "spool://" + n, State: "found", ConfigLine: line(n, "spool://"+n, "zpl")})
+	}
+	return out
+}
+
+func printUdev(ctx context.Context, e *env) error {
+	seen := map[string]bool{}
+	emit := func(vid, pid uint16) {
+		r := usb.UdevRule(vid, pid)
+		if !seen[r] {
+			seen[r] = true
+			fmt.Fprintln(e.stdout, r)
+		}
+	}
+	fmt.Fprintf(e.stdout, "# save as %s, then: sudo udevadm control --reload-rules && sudo udevadm trigger\n", usb.UdevRulePath)
+	prs, err := e.printers(ctx)
+	if err == nil {
+		for _, p := range prs {
+			if strings.HasPrefix(p.cfg.URI, "usb://") {
+				var vid, pid uint16
+				if _, err := fmt.Sscanf(strings.TrimPrefix(p.cfg.URI, "usb://"), "%x:%x", &vid, &pid); err == nil {
+					emit(vid, pid)
+				}
+			}
+		}
+	}
+	if bus, err := e.dev().usb(); err == nil {
+		devs, _ := usb.Discover(ctx, bus)
+		for _, d := range devs {
+			emit(d.Device.VID, d.Device.PID)
+		}
+	}
+	if len(seen) == 0 {
+		fmt.Fprintln(e.stdout, "# no USB printer found or configured; for a printer with vendor 0a5f and product 0164:")
+		fmt.Fprintln(e.stdout, usb.UdevRule(0x0a5f, 0x0164))
+	}
+	return nil
+}
+
+// printTest prints the test label through the printer's full path.
+func printTest(ctx context.Context, e *env, name string) error {
+	prs, err := e.printers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range prs {
+		if p.cfg.Name != name {
+			continue
+		}
+		pdf, err := testlabel.PDF(name, p.size.W, p.size.H, time.Now())
+		if err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "cnx-test-label-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		file := filepath.Join(dir, "test-label.pdf")
+		if err := os.WriteFile(file, pdf, 0o644); err != nil {
+			return err
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		if err := p.Print(pctx, file, "cnx-agent test label"); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "test label printed on %s (%s)\n", name, p.cfg.URI)
+		return nil
+	}
+	return usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)
+}

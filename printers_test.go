@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cnx-agent/printer/render"
+	"cnx-agent/printer/socket/fakezebra"
+)
+
+func TestPrintersCommand(t *testing.T) {
+	z, err := fakezebra.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte(`
+[agent]
+data_dir = "`+filepath.ToSlash(dir)+`/data"
+cache_dir = "`+filepath.ToSlash(render.DefaultCacheDir())+`"
+[[printers]]
+name = "zebra"
+uri = "socket://`+z.Addr()+`"
+language = "zpl"
+default = true
+[[printers]]
+name = "folder"
+uri = "file://`+filepath.ToSlash(dir)+`/out"
+size = "4x6"
+`), 0o600)
+	run1 := func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		code := run(t.Context(), append(args, "--config", cfg), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	z.SetPaperOut(true)
+	code, out, errOut := run1("printers", "--json")
+	if code != 0 {
+		t.Fatalf("printers: %d %s", code, errOut)
+	}
+	var got struct {
+		Configured []printerRow `json:"configured"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Configured) != 2 || got.Configured[0].State != "stopped" || got.Configured[0].Reasons[0] != "media-empty" ||
+		got.Configured[1].Size != "101.6x152.4" || got.Configured[1].State != "idle" {
+		t.Errorf("printers: %+v", got.Configured)
+	}
+	z.SetPaperOut(false)
+	if code, out, errOut := run1("printers", "test", "zebra"); code != 0 || !strings.Contains(out, "test label printed on zebra") {
+		t.Fatalf("printers test: %d %s %s", code, out, errOut)
+	}
+	if n := len(z.Printed()); n != 1 {
+		t.Errorf("the printer printed %d labels, want 1", n)
+	}
+	if code, _, errOut := run1("printers", "test", "nope"); code != 2 || !strings.Contains(errOut, `no printer named "nope"`) {
+		t.Errorf("unknown printer: %d %s", code, errOut)
+	}
+
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("[[printers]]\nname = \"lpd\"\nuri = \"lpd://host/q\"\n"), 0o600)
+	var out2, err2 strings.Builder
+	if code := run(t.Context(), []string{"printers", "--config", bad}, &out2, &err2); code != 1 ||
+		!strings.Contains(err2.String(), `printer "lpd"`) || !strings.Contains(err2.String(), "allowed: ipp://") {
+		t.Errorf("bad uri: %d %s", code, err2.String())
+	}
+}
