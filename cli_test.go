@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/printer/render"
 )
 
 // cli runs the CLI in-process against a fake CNExpress and a temp data dir.
@@ -26,6 +27,7 @@ func newCLI(t *testing.T) *cli {
 	t.Setenv("CNX_USERNAME", "live")
 	t.Setenv("CNX_PASSWORD", "live")
 	t.Setenv("CNX_INBOX", "")
+	t.Setenv("CNX_CACHE_DIR", render.DefaultCacheDir())
 	return &cli{t: t, data: t.TempDir()}
 }
 

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"cnx-agent/printer/epl"
@@ -33,6 +34,7 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 	eplOut := fs.String("epl", "", "also write EPL2 to this file")
 	escposOut := fs.String("escpos", "", "also write ESC/POS raster to this file")
 	pngDir := fs.String("png", "", "also write each label as a 1-bit PNG at --dpi into this folder")
+	stats := fs.Bool("stats", false, "print the peak memory used")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -89,7 +91,25 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "%s: %d labels (%s mm) in %s\n", in, n, sz, time.Since(start).Round(time.Millisecond))
+	if *stats {
+		fmt.Fprintf(e.stdout, "peak memory: %s\n", peakMemory())
+	}
 	return nil
+}
+
+// peakMemory is the process's peak resident set (VmHWM), where the OS
+// tells it.
+func peakMemory() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }
 
 // writeRasters renders each label once and appends it to every requested

@@ -127,11 +127,12 @@ func Load(path string, set func(*Config)) (*Config, error) {
 
 func (c *Config) applyEnv(getenv func(string) string) {
 	for env, dst := range map[string]*string{
-		"CNX_API_ROOT": &c.API.Root,
-		"CNX_USERNAME": &c.API.Username,
-		"CNX_PASSWORD": &c.API.Password,
-		"CNX_DATA_DIR": &c.Agent.DataDir,
-		"CNX_INBOX":    &c.Agent.Inbox,
+		"CNX_API_ROOT":  &c.API.Root,
+		"CNX_USERNAME":  &c.API.Username,
+		"CNX_PASSWORD":  &c.API.Password,
+		"CNX_DATA_DIR":  &c.Agent.DataDir,
+		"CNX_INBOX":     &c.Agent.Inbox,
+		"CNX_CACHE_DIR": &c.Agent.CacheDir,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
