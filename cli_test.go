@@ -28,6 +28,7 @@ func newCLI(t *testing.T) *cli {
 	t.Setenv("CNX_PASSWORD", "live")
 	t.Setenv("CNX_INBOX", "")
 	t.Setenv("CNX_CACHE_DIR", render.DefaultCacheDir())
+	t.Setenv("CNX_LISTEN", "127.0.0.1:0")
 	return &cli{t: t, data: t.TempDir()}
 }
 

@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"cnx-agent/agent"
+	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/store"
 )
 
@@ -26,6 +26,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err := e.load(); err != nil {
 		return err
 	}
+	e.serviceLogging(nil)
 	st, err := e.store(ctx)
 	if err != nil {
 		return err
@@ -39,8 +40,17 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	apiDone, err := e.startLocalAPI(ctx, a, st, client)
+	if err != nil {
+		return err
+	}
 	e.log.Info("cnx-agent running", "version", version, "data_dir", e.cfg.Agent.DataDir, "inbox", e.cfg.Agent.Inbox, "api", e.cfg.API)
-	return a.Run(ctx)
+	err = a.Run(ctx)
+	cancel()
+	<-apiDone
+	return err
 }
 
 // crashpoint reads CNX_CRASHPOINT=name: the crash tests make the agent
@@ -125,40 +135,6 @@ func cmdPrint(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// jobJSON is the stable shape of `jobs --json`.
-type jobJSON struct {
-	ID        int64     `json:"id"`
-	State     string    `json:"state"`
-	Attention string    `json:"attention,omitempty"`
-	RequestNo string    `json:"request_no"`
-	OrderNo   string    `json:"order_no"`
-	Route     string    `json:"route_code"`
-	Source    string    `json:"source"`
-	Error     string    `json:"error"`
-	TestMode  bool      `json:"test_mode"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Packages  []pkgJSON `json:"packages"`
-}
-
-type pkgJSON struct {
-	PackageNo  string  `json:"package_no"`
-	TrackingNo string  `json:"tracking_no"`
-	Cost       float64 `json:"cost"`
-	Label      string  `json:"label"`
-	Prints     int     `json:"prints"`
-}
-
-func toJSON(j *store.Job) jobJSON {
-	out := jobJSON{ID: j.ID, State: j.State.String(), Attention: string(j.Attention), RequestNo: j.RequestNo, OrderNo: j.OrderNo,
-		Route: j.RouteCode, Source: j.Source, Error: j.Error, TestMode: j.TestMode, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt,
-		Packages: []pkgJSON{}}
-	for _, p := range j.Packages {
-		out.Packages = append(out.Packages, pkgJSON{PackageNo: p.PackageNo, TrackingNo: p.TrackingNo, Cost: p.Cost, Label: p.Label, Prints: p.Prints})
-	}
-	return out
-}
-
 func cmdJobs(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--state STATE] [--limit N]")
 	stateName := fs.String("state", "", "only jobs in this state (queued, submitting, submitted, succeeded, failed, labels_ready, printed, needs_attention)")
@@ -188,9 +164,9 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if e.asJSON {
-		out := make([]jobJSON, len(jobs))
+		out := make([]localapi.JobView, len(jobs))
 		for i, j := range jobs {
-			out[i] = toJSON(j)
+			out[i] = localapi.View(j)
 		}
 		return e.printJSON(out)
 	}
@@ -245,6 +221,14 @@ func cmdRetry(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c := e.apiClient(ctx); c != nil {
+		v, err := c.Retry(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "job %d is %s again\n", v.ID, v.State)
+		return nil
+	}
 	j, err := agent.Retry(ctx, st, id)
 	if err != nil {
 		return err
@@ -270,6 +254,14 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c := e.apiClient(ctx); c != nil {
+		v, err := c.Resolve(ctx, id, localapi.ResolveRequest{Resubmit: *resubmit, RequestNo: *requestNo})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "job %d is %s\n", v.ID, v.State)
+		return nil
+	}
 	var j *store.Job
 	if *resubmit {
 		j, err = agent.Resubmit(ctx, st, id)
@@ -293,6 +285,14 @@ func cmdReprint(ctx context.Context, e *env, args []string) error {
 	id, tracking, err := findTarget(ctx, st, fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	if c := e.apiClient(ctx); c != nil { // the running agent owns the printers
+		r, err := c.Reprint(ctx, id, tracking)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "reprinted %d label(s) of job %d\n", r.Printed, r.JobID)
+		return nil
 	}
 	client, err := e.client()
 	if err != nil {

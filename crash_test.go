@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"cnx-agent/agent/localapi"
 	"cnx-agent/api/fakeserver"
 	"cnx-agent/printer/folder"
 	"cnx-agent/printer/render"
@@ -81,6 +82,7 @@ inbox = %q
 poll_min = "20ms"
 poll_max = "100ms"
 inbox_settle = "50ms"
+listen = "127.0.0.1:0"
 cache_dir = %q
 `, srv.URL+"/api/v1", filepath.Join(w.dir, "data"), filepath.Join(w.dir, "inbox"), render.DefaultCacheDir())
 	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
@@ -147,13 +149,13 @@ func (w *world) finish() {
 	}
 }
 
-func (w *world) jobs() []jobJSON {
+func (w *world) jobs() []localapi.JobView {
 	w.t.Helper()
 	out, err := exec.Command(w.bin, "jobs", "--json", "--config", w.config).Output()
 	if err != nil {
 		w.t.Fatalf("jobs --json: %v", err)
 	}
-	var jobs []jobJSON
+	var jobs []localapi.JobView
 	if err := json.Unmarshal(out, &jobs); err != nil {
 		w.t.Fatalf("jobs --json: %v\n%s", err, out)
 	}
@@ -161,7 +163,7 @@ func (w *world) jobs() []jobJSON {
 }
 
 // check asserts the invariants and returns the jobs.
-func (w *world) check() []jobJSON {
+func (w *world) check() []localapi.JobView {
 	w.t.Helper()
 	t := w.t
 	jobs := w.jobs()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"cnx-agent/agent/config"
+	"cnx-agent/agent/logring"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
 )
@@ -26,6 +27,7 @@ type env struct {
 	cfg        *config.Config
 	log        *slog.Logger
 	devs       *devices
+	ring       *logring.Ring
 }
 
 // flags returns a flag set with the common flags.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cnx-agent/agent/store"
@@ -94,7 +95,25 @@ type Agent struct {
 
 	mu      sync.Mutex
 	started bool
+	paused  atomic.Bool
 }
+
+// SetPaused pauses or resumes printing (jobs still move up to labels_ready).
+func (a *Agent) SetPaused(p bool) {
+	a.paused.Store(p)
+	if !p {
+		a.Wake()
+	}
+}
+
+// Paused reports whether printing is paused.
+func (a *Agent) Paused() bool { return a.paused.Load() }
+
+// DefaultPrinter is the name of the printer for routes no printer names.
+func (a *Agent) DefaultPrinter() string { return a.printerFor("").Name() }
+
+// Printers returns the configured printers.
+func (a *Agent) Printers() []Printer { return a.opts.Printers }
 
 // New returns an agent over an open store and a client.
 func New(st *store.Store, client *api.Client, opts Options) (*Agent, error) {
@@ -275,6 +294,9 @@ func (a *Agent) step(ctx context.Context, j *store.Job) {
 			a.log.Error("pipeline step panicked", "job", j.ID, "state", j.State, "panic", r)
 		}
 	}()
+	if a.paused.Load() && (j.State == store.LabelsReady || j.State == store.WaitingForPrinter) {
+		return // printing paused: the scheduler looks again later
+	}
 	switch j.State {
 	case store.Queued:
 		a.submit(ctx, j)

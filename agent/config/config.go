@@ -133,6 +133,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 		"CNX_DATA_DIR":  &c.Agent.DataDir,
 		"CNX_INBOX":     &c.Agent.Inbox,
 		"CNX_CACHE_DIR": &c.Agent.CacheDir,
+		"CNX_LISTEN":    &c.Agent.Listen,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v

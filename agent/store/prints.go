@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -165,4 +166,53 @@ func (s *Store) Recover(ctx context.Context) ([]int64, error) {
 		return nil, fmt.Errorf("recover: %w", err)
 	}
 	return changed, nil
+}
+
+// LastPrint returns the job and tracking number of the label printed last.
+func (s *Store) LastPrint(ctx context.Context) (jobID int64, trackingNo string, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT pk.job_id, pk.tracking_no FROM prints pr JOIN packages pk ON pk.id = pr.package_id
+		WHERE pr.outcome = ? ORDER BY pr.id DESC LIMIT 1`, PrintDone).Scan(&jobID, &trackingNo)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("no label has been printed yet: %w", ErrNotFound)
+	}
+	return jobID, trackingNo, err
+}
+
+// Counts returns how many jobs are in each state.
+func (s *Store) Counts(ctx context.Context) (map[State]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[State]int{}
+	for rows.Next() {
+		var st State
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// EventsAfter returns events with an id above after, oldest first.
+func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, job_id, at, from_state, to_state, message FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		if err := rows.Scan(&e.ID, &e.JobID, &at, &e.From, &e.To, &e.Message); err != nil {
+			return nil, err
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
