@@ -154,7 +154,8 @@ func (c *Client) Printers(ctx context.Context) ([]PrinterView, error) {
 // Logs returns the last n log lines.
 func (c *Client) Logs(ctx context.Context, n int) ([]string, error) {
 	var out map[string][]string
-	return out["lines"], c.do(ctx, http.MethodGet, fmt.Sprintf("logs?lines=%d", n), nil, &out)
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("logs?lines=%d", n), nil, &out)
+	return out["lines"], err
 }
 
 // LabelPNG returns a package's label (n is 1-based) rendered at dpi.
