@@ -18,15 +18,24 @@ import (
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("[--exit-when-idle]")
+	fs := e.flags("[--exit-when-idle] [--service]")
 	idle := fs.Bool("exit-when-idle", false, "return once no job is active and the inbox is empty")
+	asService := fs.Bool("service", false, "run under the OS service manager (set by `cnx-agent service install`)")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if err := e.load(); err != nil {
 		return err
 	}
+	if *asService {
+		return runService(e)
+	}
 	e.serviceLogging(nil)
+	return runAgent(ctx, e, *idle)
+}
+
+// runAgent runs the agent and its local API until ctx ends.
+func runAgent(ctx context.Context, e *env, exitWhenIdle bool) error {
 	st, err := e.store(ctx)
 	if err != nil {
 		return err
@@ -36,7 +45,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := e.agentFor(ctx, st, client, agent.Options{Inbox: e.cfg.Agent.Inbox, ExitWhenIdle: *idle, Checkpoint: crashpoint(e)})
+	a, err := e.agentFor(ctx, st, client, agent.Options{Inbox: e.cfg.Agent.Inbox, ExitWhenIdle: exitWhenIdle, Checkpoint: crashpoint(e)})
 	if err != nil {
 		return err
 	}

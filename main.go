@@ -52,6 +52,8 @@ func commands() map[string]command {
 		"track":       {"show a parcel's tracking: track TRACKING_NO", cmdTrack},
 		"fake-server": {"run the fake CNExpress API (--addr 127.0.0.1:8089)", cmdFakeServer},
 		"demo":        {"run the whole pipeline against the fake server, in a temp folder", cmdDemo},
+		"service":     {"install|uninstall|start|stop|restart|status the OS service", cmdService},
+		"logs":        {"show the agent's log (-f to follow)", cmdLogs},
 		"printers":    {"list printers with live state and discover others; printers test NAME; --udev-rule", cmdPrinters},
 		"label":       {"lay out any waybill PDF as labels: label IN.pdf -o OUT.pdf [--zpl F] [--png DIR]", cmdLabel},
 		"version":     {"print the version", cmdVersion},
