@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"track":       {"show a parcel's tracking: track TRACKING_NO", cmdTrack},
 		"fake-server": {"run the fake CNExpress API (--addr 127.0.0.1:8089)", cmdFakeServer},
 		"demo":        {"run the whole pipeline against the fake server, in a temp folder", cmdDemo},
+		"tray":        {"the tray and dashboard (--dashboard, --install-autostart)", cmdTray},
 		"service":     {"install|uninstall|start|stop|restart|status the OS service", cmdService},
 		"logs":        {"show the agent's log (-f to follow)", cmdLogs},
 		"printers":    {"list printers with live state and discover others; printers test NAME; --udev-rule", cmdPrinters},

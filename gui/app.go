@@ -1,0 +1,389 @@
+package gui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"cnx-agent/agent/localapi"
+	"cnx-agent/agent/store"
+	"cnx-agent/assets"
+)
+
+// Icons for the tray states.
+var (
+	IconApp         = fyne.NewStaticResource("icon.png", assets.Icon)
+	iconIdle        = fyne.NewStaticResource("idle.png", assets.Idle)
+	iconWorking     = fyne.NewStaticResource("working.png", assets.Working)
+	iconAttention   = fyne.NewStaticResource("attention.png", assets.Attention)
+	iconUnreachable = fyne.NewStaticResource("unreachable.png", assets.Unreachable)
+)
+
+// IconFor is the tray icon of a state.
+func IconFor(s TrayState) fyne.Resource {
+	return [...]fyne.Resource{iconUnreachable, iconIdle, iconWorking, iconAttention}[s]
+}
+
+// UI is the tray and the dashboard.
+type UI struct {
+	app fyne.App
+	api API
+	log *slog.Logger
+	// Now is the clock for "5 min ago" (tests fix it).
+	Now func() time.Time
+
+	mu     sync.Mutex
+	status *localapi.Status
+	jobs   []localapi.JobView
+
+	tray       desktop.App // nil without a system tray
+	menu       *fyne.Menu
+	statusItem *fyne.MenuItem
+	pauseItem  *fyne.MenuItem
+
+	win         fyne.Window
+	stateFilter string
+	search      string
+	shown       []localapi.JobView
+	list        *widget.List
+	detail      *fyne.Container
+	selected    int64
+	printersBox *fyne.Container
+	logText     *widget.Label
+	settings    *widget.Label
+	banner      *widget.Label
+}
+
+// New makes the UI for an app and an agent API. With tray set it puts the
+// icon and menu in the system tray (which needs a tray host: a
+// StatusNotifier on a Linux session bus).
+func New(a fyne.App, api API, log *slog.Logger, tray bool) *UI {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	u := &UI{app: a, api: api, log: log, Now: time.Now}
+	u.statusItem = fyne.NewMenuItem(StatusLine(nil), nil)
+	u.statusItem.Disabled = true
+	u.pauseItem = fyne.NewMenuItem(PauseLabel(nil), u.togglePause)
+	u.menu = fyne.NewMenu("CNX Agent",
+		u.statusItem,
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Reprint last label", u.reprintLast),
+		u.pauseItem,
+		fyne.NewMenuItem("Open dashboard…", func() { u.Dashboard().Show() }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Quit tray", func() { a.Quit() }),
+	)
+	a.SetIcon(IconApp)
+	if desk, ok := a.(desktop.App); ok && tray {
+		desk.SetSystemTrayMenu(u.menu)
+		desk.SetSystemTrayIcon(IconFor(Unreachable))
+		u.tray = desk
+	}
+	return u
+}
+
+// Menu is the tray menu.
+func (u *UI) Menu() *fyne.Menu { return u.menu }
+
+func (u *UI) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
+}
+
+// Refresh fetches the status and jobs and updates what is shown.
+func (u *UI) Refresh(ctx context.Context) {
+	st, err := u.api.Status(ctx)
+	if err != nil {
+		st = nil
+	}
+	var jobs []localapi.JobView
+	if st != nil {
+		jobs, _ = u.api.Jobs(ctx, 200)
+	}
+	u.mu.Lock()
+	u.status, u.jobs = st, jobs
+	u.mu.Unlock()
+	fyne.Do(u.redraw)
+}
+
+// redraw updates the widgets from the last fetched state (UI goroutine).
+func (u *UI) redraw() {
+	u.mu.Lock()
+	st, jobs := u.status, u.jobs
+	u.mu.Unlock()
+	u.statusItem.Label = StatusLine(st)
+	u.pauseItem.Label = PauseLabel(st)
+	u.menu.Refresh()
+	if u.tray != nil {
+		u.tray.SetSystemTrayIcon(IconFor(StateOf(st)))
+	}
+	if u.win == nil || u.list == nil {
+		return // no dashboard yet, or it is being built
+	}
+	u.banner.SetText(StatusLine(st))
+	u.shown = u.shown[:0]
+	for _, j := range jobs {
+		if (u.stateFilter == "" || u.stateFilter == "all" || j.State == u.stateFilter) && Matches(j, u.search) {
+			u.shown = append(u.shown, j)
+		}
+	}
+	u.list.Refresh()
+}
+
+// Dashboard returns the dashboard window, making it on first use.
+func (u *UI) Dashboard() fyne.Window {
+	if u.win != nil {
+		return u.win
+	}
+	w := u.app.NewWindow("CNX Agent")
+	w.SetIcon(IconApp)
+	u.win = w
+	u.banner = widget.NewLabel(StatusLine(nil))
+	states := []string{"all", "queued", "submitting", "submitted", "succeeded", "failed", "labels_ready", "waiting_for_printer", "printed", "needs_attention"}
+	filter := widget.NewSelect(states, func(s string) { u.stateFilter = s; u.redraw() })
+	filter.SetSelected("all")
+	search := widget.NewEntry()
+	search.SetPlaceHolder("Search or scan: tracking, request, order number")
+	search.OnChanged = func(s string) { u.search = s; u.redraw() }
+	u.list = widget.NewList(
+		func() int { return len(u.shown) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("template row for a job line, long enough")
+			l.TextStyle = fyne.TextStyle{Monospace: true}
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(JobRow(u.shown[i])) },
+	)
+	u.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(u.shown) {
+			u.Select(u.shown[i].ID)
+		}
+	}
+	u.detail = container.NewVBox(widget.NewLabel("Select a job to see its labels."))
+	split := container.NewHSplit(u.list, container.NewVScroll(u.detail))
+	split.SetOffset(0.62)
+	jobsTab := container.NewBorder(container.NewBorder(nil, nil, filter, nil, search), nil, nil, nil, split)
+	u.printersBox = container.NewVBox()
+	u.logText = widget.NewLabel("")
+	u.logText.TextStyle = fyne.TextStyle{Monospace: true}
+	u.settings = widget.NewLabel("")
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Jobs", jobsTab),
+		container.NewTabItem("Printers", container.NewVScroll(u.printersBox)),
+		container.NewTabItem("Settings", u.settings),
+		container.NewTabItem("Log", container.NewScroll(u.logText)),
+	)
+	tabs.OnSelected = func(t *container.TabItem) {
+		switch t.Text {
+		case "Printers":
+			u.refreshPrinters()
+		case "Log":
+			u.refreshLog()
+		case "Settings":
+			u.refreshSettings()
+		}
+	}
+	w.SetContent(container.NewBorder(u.banner, nil, nil, nil, tabs))
+	w.Resize(fyne.NewSize(1100, 700))
+	w.SetCloseIntercept(func() { w.Hide() }) // the tray lives on
+	u.redraw()
+	return w
+}
+
+// Select shows a job's detail: its state, error, actions and, for each
+// package, the label preview with a reprint button.
+func (u *UI) Select(id int64) {
+	u.selected = id
+	ctx, cancel := u.ctx()
+	defer cancel()
+	d, err := u.api.Job(ctx, id)
+	if err != nil {
+		u.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Job " + strconv.FormatInt(id, 10) + ": " + err.Error())}
+		u.detail.Refresh()
+		return
+	}
+	objs := []fyne.CanvasObject{
+		widget.NewLabelWithStyle(fmt.Sprintf("Job %d · order %s · request %s", d.ID, d.OrderNo, d.RequestNo), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(fmt.Sprintf("State: %s   Source: %s   Created: %s", d.State, d.Source, Age(d.CreatedAt, u.Now()))),
+	}
+	if d.Error != "" {
+		e := widget.NewLabel(d.Error)
+		e.Wrapping = fyne.TextWrapWord
+		objs = append(objs, e)
+	}
+	var buttons []fyne.CanvasObject
+	for _, a := range Actions(d.JobView) {
+		switch a {
+		case "Reprint all":
+			buttons = append(buttons, widget.NewButton(a, func() { u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, ""); return err }) }))
+		case "Retry":
+			buttons = append(buttons, widget.NewButton(a, func() { u.do(func(ctx context.Context) error { _, err := u.api.Retry(ctx, id); return err }) }))
+		case "Resubmit":
+			buttons = append(buttons, widget.NewButton(a, func() {
+				u.do(func(ctx context.Context) error {
+					_, err := u.api.Resolve(ctx, id, localapi.ResolveRequest{Resubmit: true})
+					return err
+				})
+			}))
+		case "Attach request number":
+			entry := widget.NewEntry()
+			entry.SetPlaceHolder("CE…")
+			buttons = append(buttons, entry, widget.NewButton("Attach", func() {
+				u.do(func(ctx context.Context) error {
+					_, err := u.api.Resolve(ctx, id, localapi.ResolveRequest{RequestNo: strings.TrimSpace(entry.Text)})
+					return err
+				})
+			}))
+		}
+	}
+	if len(buttons) > 0 {
+		objs = append(objs, container.NewHBox(buttons...))
+	}
+	for i, p := range d.Packages {
+		n := i + 1
+		tracking := p.TrackingNo
+		row := []fyne.CanvasObject{widget.NewLabel(fmt.Sprintf("Package %d · %s · printed %d×", n, tracking, p.Prints))}
+		if p.Label != "" {
+			if b, err := u.api.LabelPNG(ctx, id, n, 40); err == nil {
+				if img, err := png.Decode(bytes.NewReader(b)); err == nil {
+					ci := canvas.NewImageFromImage(img)
+					ci.FillMode = canvas.ImageFillContain
+					ci.SetMinSize(fyne.NewSize(160, 240))
+					row = append(row, ci)
+				}
+			}
+			row = append(row, widget.NewButton("Reprint package", func() {
+				u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, tracking); return err })
+			}))
+		}
+		objs = append(objs, container.NewVBox(row...))
+	}
+	u.detail.Objects = objs
+	u.detail.Refresh()
+}
+
+// do runs an action against the agent and shows what came of it.
+func (u *UI) do(f func(ctx context.Context) error) {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	err := f(ctx)
+	msg := "Done."
+	if err != nil {
+		msg = "Failed: " + err.Error()
+		u.log.Warn("action failed", "err", err)
+	}
+	if u.banner != nil {
+		u.banner.SetText(msg)
+	}
+	u.Refresh(ctx)
+	if u.selected != 0 && u.win != nil {
+		u.Select(u.selected)
+	}
+}
+
+func (u *UI) reprintLast() {
+	u.do(func(ctx context.Context) error { _, err := u.api.ReprintLast(ctx); return err })
+}
+
+func (u *UI) togglePause() {
+	u.mu.Lock()
+	paused := u.status != nil && u.status.Paused
+	u.mu.Unlock()
+	u.do(func(ctx context.Context) error { return u.api.SetPaused(ctx, !paused) })
+}
+
+func (u *UI) refreshPrinters() {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	prs, err := u.api.Printers(ctx)
+	var objs []fyne.CanvasObject
+	if err != nil {
+		objs = append(objs, widget.NewLabel(err.Error()))
+	}
+	for _, p := range prs {
+		line := fmt.Sprintf("%s — %s", p.Name, p.State)
+		if p.Default {
+			line += " (default)"
+		}
+		if len(p.Reasons) > 0 {
+			line += " — " + strings.Join(p.Reasons, ", ")
+		}
+		if p.Model != "" {
+			line += " — " + p.Model
+		}
+		if p.Error != "" {
+			line += " — " + p.Error
+		}
+		objs = append(objs, widget.NewLabel(line))
+	}
+	u.printersBox.Objects = objs
+	u.printersBox.Refresh()
+}
+
+func (u *UI) refreshLog() {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	lines, err := u.api.Logs(ctx, 200)
+	if err != nil {
+		u.logText.SetText(err.Error())
+		return
+	}
+	u.logText.SetText(strings.Join(lines, "\n"))
+}
+
+func (u *UI) refreshSettings() {
+	u.mu.Lock()
+	st := u.status
+	u.mu.Unlock()
+	if st == nil {
+		u.settings.SetText("The agent is not running.")
+		return
+	}
+	u.settings.SetText(fmt.Sprintf("Agent version %s\nPrinting paused: %v\nConfiguration: edit the agent's config.toml (see `cnx-agent printers` and the README).", st.Version, st.Paused))
+}
+
+// Watch follows the agent's event stream, refreshing on every event and
+// notifying when a job needs attention or a printer is not ready; when the
+// agent is unreachable it says so and tries again every few seconds.
+func (u *UI) Watch(ctx context.Context) {
+	var last int64
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		u.Refresh(ctx)
+		err := u.api.Events(ctx, last, func(e store.Event) {
+			last = e.ID
+			switch {
+			case e.To == store.NeedsAttention && e.From != e.To:
+				u.app.SendNotification(fyne.NewNotification("Job needs attention", fmt.Sprintf("Job %d: %s", e.JobID, e.Message)))
+			case e.To == store.WaitingForPrinter && e.From != e.To:
+				u.app.SendNotification(fyne.NewNotification("Printer not ready", e.Message))
+			}
+			u.Refresh(ctx)
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			u.log.Debug("event stream", "err", err)
+		}
+		u.Refresh(ctx)
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package gui
+
+import (
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"cnx-agent/agent/localapi"
+)
+
+func TestStatusLineAndState(t *testing.T) {
+	tests := []struct {
+		st    *localapi.Status
+		line  string
+		state TrayState
+	}{
+		{nil, "Agent not running", Unreachable},
+		{&localapi.Status{}, "All labels printed", Idle},
+		{&localapi.Status{Queued: 3, Working: 4, Printing: 1, Attention: 2}, "3 queued · 1 printing · 2 need attention", Attention},
+		{&localapi.Status{Working: 2}, "2 in progress", Working},
+		{&localapi.Status{Working: 1, Printing: 1, Attention: 1, Paused: true}, "1 printing · 1 needs attention (printing paused)", Attention},
+	}
+	for _, tt := range tests {
+		if got := StatusLine(tt.st); got != tt.line {
+			t.Errorf("StatusLine(%+v) = %q, want %q", tt.st, got, tt.line)
+		}
+		if got := StateOf(tt.st); got != tt.state {
+			t.Errorf("StateOf(%+v) = %v, want %v", tt.st, got, tt.state)
+		}
+		if IconFor(StateOf(tt.st)) == nil {
+			t.Error("no icon")
+		}
+	}
+}
+
+// fakeAgent is a local API server with canned jobs in every state that
+// records the actions it is asked for.
+type fakeAgent struct {
+	mu     sync.Mutex
+	calls  []string
+	status localapi.Status
+	jobs   []localapi.JobView
+}
+
+var states = []string{"queued", "submitting", "submitted", "succeeded", "failed", "labels_ready", "waiting_for_printer", "printed", "needs_attention"}
+
+func newFakeAgent() *fakeAgent {
+	f := &fakeAgent{status: localapi.Status{Version: "test", Queued: 1, Working: 5, Printing: 2, Attention: 1}}
+	base := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	for i, st := range states {
+		j := localapi.JobView{ID: int64(i + 1), State: st, OrderNo: "ORD-" + string(rune('A'+i)), Source: "inbox.json", CreatedAt: base.Add(time.Duration(i) * time.Minute)}
+		if i >= 2 {
+			j.RequestNo = "CE202612030000000" + string(rune('0'+i))
+		}
+		if i >= 3 && st != "failed" {
+			j.Packages = []localapi.PackageView{{TrackingNo: "TEST00000001", Prints: 1, Label: "/labels/1.pdf"}, {TrackingNo: "TEST00000002", Label: "/labels/2.pdf"}}
+		}
+		if st == "needs_attention" {
+			j.Attention = "submit_unknown"
+			j.Error = "the order was sent but no clear answer came back"
+			j.Packages = nil
+		}
+		if st == "failed" {
+			j.Error = "CNExpress failed request: 收件人身份证号码校验失败"
+		}
+		f.jobs = append(f.jobs, j)
+	}
+	return f
+}
+
+func (f *fakeAgent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	path := strings.TrimPrefix(r.URL.Path, "/api/v1/")
+	if r.Method == http.MethodPost {
+		body, _ := io.ReadAll(r.Body)
+		f.calls = append(f.calls, "POST "+path+" "+strings.TrimSpace(string(body)))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case path == "status":
+		json.NewEncoder(w).Encode(f.status)
+	case path == "jobs":
+		json.NewEncoder(w).Encode(f.jobs)
+	case path == "events":
+		w.Header().Set("Content-Type", "text/event-stream")
+	case strings.HasSuffix(path, "label.png"):
+		w.Header().Set("Content-Type", "image/png")
+		img := image.NewGray(image.Rect(0, 0, 40, 60))
+		for i := range img.Pix {
+			img.Pix[i] = 255
+		}
+		for y := 10; y < 30; y++ {
+			for x := 5; x < 35; x += 3 {
+				img.SetGray(x, y, color.Gray{})
+			}
+		}
+		png.Encode(w, img)
+	case strings.HasPrefix(path, "jobs/") && r.Method == http.MethodGet:
+		var id int64
+		for _, j := range f.jobs {
+			if "jobs/"+itoa(j.ID) == path {
+				id = j.ID
+				json.NewEncoder(w).Encode(localapi.JobDetail{JobView: j})
+			}
+		}
+		if id == 0 {
+			w.WriteHeader(404)
+		}
+	case path == "printers":
+		json.NewEncoder(w).Encode([]localapi.PrinterView{{Name: "zebra", Default: true, State: "stopped", Reasons: []string{"media-empty"}}})
+	case path == "logs":
+		json.NewEncoder(w).Encode(map[string][]string{"lines": {"level=INFO msg=hello"}})
+	case strings.HasPrefix(path, "jobs/") || path == "reprint-last" || path == "pause" || path == "resume":
+		json.NewEncoder(w).Encode(map[string]any{"job_id": 1, "printed": 1})
+	default:
+		w.WriteHeader(404)
+	}
+}
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+func (f *fakeAgent) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func setup(t *testing.T) (*UI, *fakeAgent) {
+	t.Helper()
+	time.Local = time.UTC // rows show local times; golden images need one zone
+	a := test.NewTempApp(t)
+	f := newFakeAgent()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	u := New(a, localapi.NewClient(srv.URL, "token"), nil, true)
+	u.Now = func() time.Time { return time.Date(2026, 12, 3, 9, 30, 0, 0, time.UTC) }
+	u.Refresh(t.Context())
+	return u, f
+}
+
+func TestTrayMenu(t *testing.T) {
+	u, f := setup(t)
+	var labels []string
+	for _, it := range u.Menu().Items {
+		if !it.IsSeparator {
+			labels = append(labels, it.Label)
+		}
+	}
+	want := []string{"1 queued · 2 in progress · 2 printing · 1 needs attention", "Reprint last label", "Pause printing", "Open dashboard…", "Quit tray"}
+	if strings.Join(labels, "|") != strings.Join(want, "|") {
+		t.Errorf("menu %q, want %q", labels, want)
+	}
+	if !u.Menu().Items[0].Disabled {
+		t.Error("the status line is clickable")
+	}
+	for _, it := range u.Menu().Items {
+		if it.Label == "Reprint last label" || it.Label == "Pause printing" {
+			it.Action()
+		}
+	}
+	calls := f.Calls()
+	if len(calls) != 2 || !strings.HasPrefix(calls[0], "POST reprint-last") || !strings.HasPrefix(calls[1], "POST pause") {
+		t.Errorf("calls %q", calls)
+	}
+}
+
+func TestTrayUnreachable(t *testing.T) {
+	a := test.NewTempApp(t)
+	u := New(a, localapi.NewClient("http://127.0.0.1:1", "token"), nil, true)
+	u.Refresh(t.Context())
+	if got := u.Menu().Items[0].Label; got != "Agent not running" {
+		t.Errorf("status line %q", got)
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	u, f := setup(t)
+	w := u.Dashboard()
+	w.Resize(fyne.NewSize(1100, 700))
+	if n := u.list.Length(); n != len(states) {
+		t.Fatalf("jobs list has %d rows, want %d (one per state)", n, len(states))
+	}
+	// Filter by state, then by a scanned order number.
+	u.stateFilter = "failed"
+	u.redraw()
+	if len(u.shown) != 1 || u.shown[0].State != "failed" {
+		t.Errorf("filter failed: %+v", u.shown)
+	}
+	u.stateFilter, u.search = "all", "ORD-C"
+	u.redraw()
+	if len(u.shown) != 1 || u.shown[0].OrderNo != "ORD-C" {
+		t.Errorf("search ORD-C: %+v", u.shown)
+	}
+	u.search = ""
+	u.redraw()
+
+	// A job whose POST may have landed: resubmit from the detail.
+	u.Select(9)
+	if b := findButton(u.detail, "Resubmit"); b == nil {
+		t.Fatal("no Resubmit button for a submit_unknown job")
+	} else {
+		test.Tap(b)
+	}
+	if b := findButton(u.detail, "Attach"); b == nil {
+		t.Error("no Attach button")
+	}
+	// A printed job: a preview and a reprint per package.
+	u.Select(8)
+	if b := findButton(u.detail, "Reprint package"); b == nil {
+		t.Fatal("no Reprint package button")
+	} else {
+		test.Tap(b)
+	}
+	calls := strings.Join(f.Calls(), "\n")
+	for _, want := range []string{`POST jobs/9/resolve {"resubmit":true,"request_no":""}`, `POST jobs/8/reprint {"tracking_no":"TEST00000001"}`} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("calls lack %q:\n%s", want, calls)
+		}
+	}
+	test.AssertImageMatches(t, "dashboard.png", w.Canvas().Capture())
+}
+
+func findButton(c *fyne.Container, label string) *widget.Button {
+	for _, o := range c.Objects {
+		switch v := o.(type) {
+		case *widget.Button:
+			if v.Text == label {
+				return v
+			}
+		case *fyne.Container:
+			if b := findButton(v, label); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
