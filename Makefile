@@ -6,20 +6,25 @@ PKGS    ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export PATH := $(PATH):/usr/local/go/bin
 
-# Debian packages the tests use: gcc for the race detector and cgo (gousb),
-# libusb headers, CUPS (cupsd, ippeveprinter) and what ippeveprinter needs
-# to start (D-Bus, Avahi).
-TEST_DEBS := gcc libc6-dev pkg-config libusb-1.0-0-dev cups cups-ipp-utils avahi-daemon dbus
+# Debian packages the build and tests use: gcc for the race detector and
+# cgo (gousb, Fyne), libusb and OpenGL/X11 headers, CUPS (cupsd,
+# ippeveprinter) and what ippeveprinter needs to start (D-Bus, Avahi), Xvfb
+# and xwd for the tray test, and MinGW for the Windows build.
+BUILD_DEBS := gcc libc6-dev pkg-config libusb-1.0-0-dev libgl1-mesa-dev xorg-dev
+TEST_DEBS := $(BUILD_DEBS) cups cups-ipp-utils avahi-daemon dbus xvfb x11-apps gcc-mingw-w64-x86-64
 
-.PHONY: all build demo test vet deps services bench clean
+.PHONY: all build build-deps demo test vet deps services bench clean windows
 
 all: build
 
-build:
+build: build-deps
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cnx-agent .
 
-demo:
+demo: build-deps
 	$(GO) run -ldflags "-X main.version=$(VERSION)" . demo
+
+build-deps:
+	@$(MAKE) --no-print-directory deps TEST_DEBS="$(BUILD_DEBS)"
 
 deps:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,9 +34,16 @@ deps:
 		else echo "missing Debian packages:$$missing (run make test as root, or install them)"; exit 1; fi; \
 	fi
 
+# The Windows build needs cgo for Fyne's OpenGL driver (MinGW); the
+# packages without a GUI are vetted for Windows without cgo.
+WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
+
 vet:
 	$(GO) vet $(PKGS)
-	GOOS=windows CGO_ENABLED=0 $(GO) vet $(PKGS)
+	GOOS=windows CGO_ENABLED=0 $(GO) vet ./agent/... ./api/... ./printer/...
+
+windows:
+	$(WIN_ENV) $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cnx-agent.exe .
 
 # Services the printer tests talk to: D-Bus and Avahi (ippeveprinter will not
 # start without them) and cupsd on localhost:631.
@@ -44,8 +56,8 @@ services:
 	fi
 
 test: deps vet services
-	CNX_REQUIRE_PRINTERS=1 $(GO) test -race -timeout 18m $(PKGS)
-	GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null .
+	CNX_REQUIRE_TOOLS=1 CNX_ARTIFACTS=$(CURDIR)/test-artifacts $(GO) test -race -timeout 18m $(PKGS)
+	$(WIN_ENV) $(GO) build -o /dev/null .
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"cnx-agent/agent"
 	"cnx-agent/agent/localapi"
@@ -18,8 +20,9 @@ import (
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("[--exit-when-idle] [--service]")
+	fs := e.flags("[--exit-when-idle] [--headless] [--service]")
 	idle := fs.Bool("exit-when-idle", false, "return once no job is active and the inbox is empty")
+	headless := fs.Bool("headless", false, "no tray even when a display is available")
 	asService := fs.Bool("service", false, "run under the OS service manager (set by `cnx-agent service install`)")
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -31,7 +34,40 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return runService(e)
 	}
 	e.serviceLogging(nil)
-	return runAgent(ctx, e, *idle)
+	if *headless || *idle || !haveDisplay() {
+		return runAgent(ctx, e, *idle)
+	}
+	return runWithTray(ctx, e)
+}
+
+// runWithTray is single-process mode: the agent in the background and the
+// tray (on the main goroutine, as the GUI needs) talking to it through its
+// local API. Quitting the tray stops the agent.
+func runWithTray(ctx context.Context, e *env) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	addr := filepath.Join(e.cfg.Agent.DataDir, addressFile)
+	_ = os.Remove(addr)
+	agentErr := make(chan error, 1)
+	go func() { agentErr <- runAgent(ctx, e, false); cancel() }()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(addr); err == nil {
+			break
+		}
+		select {
+		case err := <-agentErr:
+			return err
+		default:
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the agent did not start its local API within a minute")
+		}
+	}
+	if err := runTray(ctx, e, trayClient(e), false, 0); err != nil {
+		return err
+	}
+	cancel()
+	return <-agentErr
 }
 
 // runAgent runs the agent and its local API until ctx ends.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,11 +20,10 @@ import (
 const AppID = "uk.co.cnexpress.agent"
 
 func cmdTray(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("[--dashboard] [--install-autostart] [--screenshot FILE]")
+	fs := e.flags("[--dashboard] [--install-autostart]")
 	dash := fs.Bool("dashboard", false, "open the dashboard window at once (also where there is no tray)")
 	autostart := fs.Bool("install-autostart", false, "start the tray at login (this user)")
-	shot := fs.String("screenshot", "", "save the dashboard as PNG after --exit-after, then quit (for tests)")
-	exitAfter := fs.Duration("exit-after", 0, "quit after this long")
+	exitAfter := fs.Duration("exit-after", 0, "quit after this long (for tests)")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -40,7 +38,7 @@ func cmdTray(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "the tray will start at login: %s\n", path)
 		return nil
 	}
-	return runTray(ctx, e, trayClient(e), *dash || *shot != "", *shot, *exitAfter)
+	return runTray(ctx, e, trayClient(e), *dash, *exitAfter)
 }
 
 // trayClient points at the running agent's API, or where it will listen.
@@ -54,7 +52,7 @@ func trayClient(e *env) *localapi.Client {
 }
 
 // runTray runs the tray (and dashboard) until the user quits.
-func runTray(ctx context.Context, e *env, api gui.API, dashboard bool, shot string, exitAfter time.Duration) error {
+func runTray(ctx context.Context, e *env, api gui.API, dashboard bool, exitAfter time.Duration) error {
 	a := app.NewWithID(AppID)
 	tray := trayHost()
 	ui := gui.New(a, api, e.log, tray)
@@ -67,41 +65,32 @@ func runTray(ctx context.Context, e *env, api gui.API, dashboard bool, shot stri
 	if dashboard {
 		ui.Dashboard().Show()
 	}
-	if shot != "" && exitAfter == 0 {
-		exitAfter = 5 * time.Second
-	}
-	var shotErr error
 	if exitAfter > 0 {
 		go func() {
 			select {
 			case <-ctx.Done():
-				return
 			case <-time.After(exitAfter):
+				cancel()
 			}
-			fyne.DoAndWait(func() {
-				if shot != "" {
-					shotErr = saveScreenshot(ui.Dashboard(), shot)
-				}
-				a.Quit()
-			})
 		}()
 	}
 	go func() { <-ctx.Done(); fyne.Do(a.Quit) }()
 	a.Run()
-	return shotErr
+	return nil
+}
+
+// haveDisplay tells whether a GUI can open: a display on Linux and the
+// BSDs, always on Windows and macOS.
+func haveDisplay() bool {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
 
 // trayHost tells whether a system tray can be shown: on Linux it lives on
 // the session bus (a bare X server has none).
 func trayHost() bool {
 	return runtime.GOOS != "linux" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
-}
-
-func saveScreenshot(w fyne.Window, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return png.Encode(f, w.Canvas().Capture())
 }

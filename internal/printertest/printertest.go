@@ -1,6 +1,6 @@
 // Package printertest starts real CUPS software for tests: ippeveprinter
 // as an IPP label printer, and queues on the local cupsd. A test skips when
-// the tools are missing, unless CNX_REQUIRE_PRINTERS is set (make test sets
+// the tools are missing, unless CNX_REQUIRE_TOOLS is set (make test sets
 // it after installing them), when it fails.
 package printertest
 
@@ -21,7 +21,7 @@ func Need(t testing.TB, programs ...string) {
 	t.Helper()
 	for _, p := range programs {
 		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CNX_REQUIRE_PRINTERS") != "" {
+			if os.Getenv("CNX_REQUIRE_TOOLS") != "" {
 				t.Fatalf("%s is required (Debian packages cups, cups-ipp-utils, avahi-daemon): %v", p, err)
 			}
 			t.Skipf("%s not installed: %v", p, err)
