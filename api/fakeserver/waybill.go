@@ -79,8 +79,9 @@ func renderWaybills(format Format, labels []waybillData) ([]byte, error) {
 	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: g.pageW, Ht: g.pageH}})
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetMargins(0, 0, 0)
-	pdf.AddUTF8FontFromBytes("cjk", "", cjkFont)
-	pdf.AddUTF8FontFromBytes("latin", "", goregular.TTF)
+	// fpdf writes into the font bytes it is given: each document gets copies.
+	pdf.AddUTF8FontFromBytes("cjk", "", bytes.Clone(cjkFont))
+	pdf.AddUTF8FontFromBytes("latin", "", bytes.Clone(goregular.TTF))
 	pdf.SetTitle("CNExpress waybill", true)
 	pdf.SetCreator("CNExpress (fake server)", true)
 	if len(labels) > 0 {

@@ -19,7 +19,7 @@ func PDF(name string, w, h float64, at time.Time) ([]byte, error) {
 	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: w, Ht: h}})
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetMargins(0, 0, 0)
-	pdf.AddUTF8FontFromBytes("go", "", goregular.TTF)
+	pdf.AddUTF8FontFromBytes("go", "", bytes.Clone(goregular.TTF)) // fpdf writes into it
 	pdf.SetCreationDate(at)
 	pdf.AddPage()
 	pdf.SetLineWidth(0.2)
