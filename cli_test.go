@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cnx-agent/api/fakeserver"
 	"cnx-agent/printer/render"
@@ -122,5 +123,44 @@ func TestCLIRunPrintsQueuedJob(t *testing.T) {
 	_, out, _ = c.run("jobs", "--json")
 	if !strings.Contains(out, `"prints": 2`) {
 		t.Errorf("prints not counted: %s", out)
+	}
+}
+
+func TestFindExportAndReprintByCode(t *testing.T) {
+	c := newCLI(t)
+	good := filepath.Join(t.TempDir(), "order.json")
+	os.WriteFile(good, fakeserver.SampleJSON(), 0o644)
+	for range 2 { // two requests: their TEST tracking numbers repeat
+		if code, _, errOut := c.run("submit", good); code != 0 {
+			t.Fatalf("submit: %s", errOut)
+		}
+	}
+	if code, _, errOut := c.run("run", "--exit-when-idle"); code != 0 {
+		t.Fatalf("run: %s", errOut)
+	}
+	code, out, _ := c.run("find", "CX000000003GB")
+	if code != 0 || !strings.Contains(out, "job 2  printed  order 1234567") || strings.Contains(out, "job 1 ") {
+		t.Errorf("find tracking: %d\n%s", code, out)
+	}
+	if code, out, _ := c.run("find", "1234567"); code != 0 || !strings.Contains(out, "job 1 ") || !strings.Contains(out, "job 2 ") {
+		t.Errorf("find order: %d\n%s", code, out)
+	}
+	if code, _, errOut := c.run("find", "NOPE"); code != 1 || !strings.Contains(errOut, `"NOPE" not found`) {
+		t.Errorf("find unknown: %d %s", code, errOut)
+	}
+	if code, out, errOut := c.run("reprint", "CX000000003GB"); code != 0 || !strings.Contains(out, "reprinted 1 label(s) of job 2") {
+		t.Fatalf("reprint by tracking: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = c.run("export", "--since", time.Now().Add(-24*time.Hour).Format("2006-01-02"), "--csv")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 5 || lines[0] != "date,order_no,package_no,request_no,tracking_no,route,cost,state" ||
+		!strings.Contains(lines[1], ",1234567,1,CE") || !strings.HasSuffix(lines[1], ",cnpost,20.00,printed") {
+		t.Errorf("export csv: %d\n%s", code, out)
+	}
+	if code, out, _ := c.run("export", "--since", "2999-01-01"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("export future: %d %s", code, out)
+	}
+	if code, _, _ := c.run("export", "--since", "yesterday"); code != 2 {
+		t.Errorf("bad date: exit %d", code)
 	}
 }

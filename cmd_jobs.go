@@ -321,13 +321,13 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdReprint(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("JOB | REQUEST_NO[-TRACKING_NO]")
+	fs := e.flags("JOB | REQUEST_NO[-TRACKING_NO] | TRACKING_NO | ORDER_NO")
 	st, err := e.storeFrom(ctx, fs, args, 1)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	id, tracking, err := findTarget(ctx, st, fs.Arg(0))
+	id, tracking, err := resolveCode(ctx, st, fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -353,21 +353,4 @@ func cmdReprint(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "reprinted %d label(s) of job %d\n", n, id)
 	return nil
-}
-
-// findTarget resolves "42", "CE2017080400000004" or
-// "CE2017080400000004-TEST00000001" to a job and optional tracking number.
-func findTarget(ctx context.Context, st *store.Store, arg string) (int64, string, error) {
-	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && len(arg) < 12 {
-		return id, "", nil
-	}
-	requestNo, tracking, _ := strings.Cut(arg, "-")
-	jobs, err := st.Jobs(ctx, store.Filter{RequestNo: requestNo, Limit: 1})
-	if err != nil {
-		return 0, "", err
-	}
-	if len(jobs) == 0 {
-		return 0, "", fmt.Errorf("no job has request number %s: %w", requestNo, store.ErrNotFound)
-	}
-	return jobs[0].ID, tracking, nil
 }

@@ -187,6 +187,9 @@ func (e *env) agentFor(ctx context.Context, st *store.Store, client *api.Client,
 		}
 	}
 	opts.Routes = routes
+	for _, w := range e.cfg.Webhooks {
+		opts.Webhooks = append(opts.Webhooks, agent.Webhook{URL: w.URL, Secret: w.Secret})
+	}
 	r, err := e.dev().renderer(ctx)
 	if err != nil {
 		return nil, err

@@ -79,6 +79,8 @@ type Options struct {
 	// empty.
 	ExitWhenIdle bool
 	Logger       *slog.Logger
+	// Webhooks are told about every job state change.
+	Webhooks []Webhook
 	// Checkpoint, if set, is called at named points of the pipeline right
 	// after the commit they follow; the crash tests kill the process there.
 	Checkpoint func(name string)
@@ -204,6 +206,13 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	for _, wh := range a.opts.Webhooks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.serveWebhook(runCtx, wh)
+		}()
+	}
 	err = a.serveJobs(runCtx)
 	cancel()
 	wg.Wait()
@@ -326,6 +335,7 @@ func (a *Agent) transition(ctx context.Context, id int64, from store.State, chan
 	}
 	if err == nil && j.State != from {
 		a.log.Info("job "+j.State.String(), "job", id, "request_no", j.RequestNo, "order_no", j.OrderNo, "error", j.Error)
+		a.writeResult(ctx, j)
 		a.Wake()
 	}
 	return j, err

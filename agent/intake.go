@@ -193,11 +193,14 @@ func (in *intake) done(ctx context.Context, name string, id int64, log *slog.Log
 		log.Error("inbox: move to done/", "err", err)
 		return false
 	}
-	if _, err := in.a.store.Update(ctx, id, func(j *store.Job) (string, error) {
-		j.SourceDone = true
+	j, err := in.a.store.Update(ctx, id, func(j *store.Job) (string, error) {
+		j.SourceDone, j.SourceMoved = true, dest
 		return "", nil
-	}); err != nil {
+	})
+	if err != nil {
 		log.Error("inbox: store", "err", err)
+	} else {
+		in.a.writeResult(ctx, j) // a job that ended before its file moved
 	}
 	log.Info("order queued", "job", id, "moved_to", dest)
 	return true
@@ -212,6 +215,14 @@ func (in *intake) reject(name string, reason error, log *slog.Logger) {
 	text := RejectionText(name, reason)
 	if err := os.WriteFile(dest+".error.txt", []byte(text), 0o644); err != nil {
 		log.Error("inbox: write error file", "err", err)
+	}
+	res := Result{Source: name, State: "rejected", Error: reason.Error(), Packages: []ResultPackage{}, UpdatedAt: time.Now()}
+	var fe api.FieldErrors
+	if errors.As(reason, &fe) {
+		res.Fields = fe
+	}
+	if err := WriteResultFile(resultPath(dest), res); err != nil {
+		log.Error("inbox: write result file", "err", err)
 	}
 	log.Warn("order rejected", "moved_to", dest, "reason", reason)
 }

@@ -21,6 +21,7 @@ type Config struct {
 	API      API       `toml:"api" json:"api"`
 	Agent    Agent     `toml:"agent" json:"agent"`
 	Printers []Printer `toml:"printers" json:"printers"`
+	Webhooks []Webhook `toml:"webhooks" json:"webhooks,omitempty"`
 
 	// Path is the file it was read from ("" for defaults only).
 	Path string `toml:"-" json:"path"`
@@ -68,6 +69,13 @@ type Printer struct {
 	// default 128); Dither dithers photo-like areas only.
 	Threshold int  `toml:"threshold" json:"threshold,omitempty"`
 	Dither    bool `toml:"dither" json:"dither,omitempty"`
+}
+
+// Webhook is one [[webhooks]] entry: every job state change is POSTed to
+// URL, signed with Secret.
+type Webhook struct {
+	URL    string `toml:"url" json:"url"`
+	Secret string `toml:"secret" json:"-"`
 }
 
 // Duration is a time.Duration written as "30m" in TOML.

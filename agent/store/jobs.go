@@ -17,6 +17,7 @@ type Job struct {
 	Source      string    // inbox file name, "cli" or "api"
 	SourceHash  string    // sha256 of the inbox file
 	SourceDone  bool      // the inbox file has been moved out of the inbox
+	SourceMoved string    // where the inbox file went (done/NAME-2.json…)
 	OrderNo     string
 	RouteCode   string
 	Order       []byte // the order JSON as posted; nil for attached requests
@@ -115,9 +116,9 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(j *Job) (msg strin
 		}
 		now := s.now()
 		j.UpdatedAt = now
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state=?, attention=?, source_done=?, order_no=?, route_code=?, order_json=?,
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state=?, attention=?, source_done=?, source_moved=?, order_no=?, route_code=?, order_json=?,
 			request_no=?, test_mode=?, error=?, attempts=?, next_at=?, submitted_at=?, updated_at=? WHERE id=?`,
-			j.State, j.Attention, j.SourceDone, j.OrderNo, j.RouteCode, j.Order, j.RequestNo, j.TestMode, j.Error,
+			j.State, j.Attention, j.SourceDone, j.SourceMoved, j.OrderNo, j.RouteCode, j.Order, j.RequestNo, j.TestMode, j.Error,
 			j.Attempts, ms(j.NextAt), ms(j.SubmittedAt), ms(now), j.ID); err != nil {
 			return err
 		}
@@ -187,13 +188,13 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const jobCols = `id, state, attention, source, source_hash, source_done, order_no, route_code, order_json, request_no,
+const jobCols = `id, state, attention, source, source_hash, source_done, source_moved, order_no, route_code, order_json, request_no,
 	test_mode, error, attempts, next_at, submitted_at, created_at, updated_at`
 
 func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
 	var next, sub, created, updated int64
-	if err := sc.Scan(&j.ID, &j.State, &j.Attention, &j.Source, &j.SourceHash, &j.SourceDone, &j.OrderNo, &j.RouteCode,
+	if err := sc.Scan(&j.ID, &j.State, &j.Attention, &j.Source, &j.SourceHash, &j.SourceDone, &j.SourceMoved, &j.OrderNo, &j.RouteCode,
 		&j.Order, &j.RequestNo, &j.TestMode, &j.Error, &j.Attempts, &next, &sub, &created, &updated); err != nil {
 		return nil, err
 	}
@@ -384,4 +385,60 @@ func (s *Store) Events(ctx context.Context, jobID int64, limit int) ([]Event, er
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// FindCode returns the jobs a scanned or typed code names: a tracking,
+// request, order or package number (newest first).
+func (s *Store) FindCode(ctx context.Context, code string) ([]*Job, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT j.id FROM jobs j LEFT JOIN packages p ON p.job_id = j.id
+		WHERE j.request_no = ?1 OR j.order_no = ?1 OR p.tracking_no = ?1 OR p.package_no = ?1
+		   OR (j.request_no || '-' || p.tracking_no) = ?1 ORDER BY j.id DESC LIMIT 50`, code)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]*Job, 0, len(ids))
+	for _, id := range ids {
+		j, err := s.Job(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// JobsSince returns jobs created at or after t, oldest first.
+func (s *Store) JobsSince(ctx context.Context, t time.Time) ([]*Job, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE created_at >= ? ORDER BY id`, ms(t))
+	if err != nil {
+		return nil, err
+	}
+	var jobs []*Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return jobs, loadPackages(ctx, s.db, jobs)
 }

@@ -77,6 +77,15 @@ CREATE TABLE events (
 	message    TEXT    NOT NULL
 );
 CREATE INDEX events_job ON events(job_id);
+`, `
+ALTER TABLE jobs ADD COLUMN source_moved TEXT NOT NULL DEFAULT '';
+CREATE TABLE webhook_cursors (
+	url        TEXT PRIMARY KEY,
+	last_event INTEGER NOT NULL,
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	next_at    INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT    NOT NULL DEFAULT ''
+);
 `}
 
 // Store is the agent's database. Safe for concurrent use, and by several
