@@ -9,9 +9,10 @@ export PATH := $(PATH):/usr/local/go/bin
 # Debian packages the build and tests use: gcc for the race detector and
 # cgo (gousb, Fyne), libusb and OpenGL/X11 headers, CUPS (cupsd,
 # ippeveprinter) and what ippeveprinter needs to start (D-Bus, Avahi), Xvfb
-# and xwd for the tray test, and MinGW for the Windows build.
+# and xwd for the tray test, a CJK font for the Chinese dashboard image, and
+# MinGW for the Windows build.
 BUILD_DEBS := gcc libc6-dev pkg-config libusb-1.0-0-dev libgl1-mesa-dev xorg-dev
-TEST_DEBS := $(BUILD_DEBS) cups cups-ipp-utils avahi-daemon dbus xvfb x11-apps gcc-mingw-w64-x86-64
+TEST_DEBS := $(BUILD_DEBS) cups cups-ipp-utils avahi-daemon dbus xvfb x11-apps gcc-mingw-w64-x86-64 fonts-droid-fallback
 
 .PHONY: all build build-deps demo test vet deps services bench clean windows
 

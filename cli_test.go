@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/i18n"
 	"cnx-agent/printer/render"
 )
 
@@ -162,5 +163,21 @@ func TestFindExportAndReprintByCode(t *testing.T) {
 	}
 	if code, _, _ := c.run("export", "--since", "yesterday"); code != 2 {
 		t.Errorf("bad date: exit %d", code)
+	}
+}
+
+func TestCLIChineseMessages(t *testing.T) {
+	c := newCLI(t)
+	t.Cleanup(func() { i18n.Default.SetLanguage("en") })
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfg, []byte("[agent]\nlanguage = \"zh\"\n"), 0o600)
+	bad := fakeserver.SampleOrder()
+	bad.Packages[0].ReceiverCity = "黄山"
+	b, _ := json.Marshal(bad)
+	file := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(file, b, 0o644)
+	code, _, errOut := c.run("submit", file, "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, `packages[0].receiver_city: "黄山" 不是 CNExpress 的城市`) || !strings.Contains(errOut, "未被接受") {
+		t.Errorf("zh submit: %d\n%s", code, errOut)
 	}
 }

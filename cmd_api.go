@@ -14,6 +14,7 @@ import (
 
 	"cnx-agent/api"
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/i18n"
 )
 
 // clientFrom parses flags, loads the config and makes a client.
@@ -145,7 +146,7 @@ func cmdTrack(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	if strings.HasPrefix(rest[0], "TEST") {
-		fmt.Fprintf(e.stdout, "%s is a test-mode tracking number: test parcels have no tracking\n", rest[0])
+		fmt.Fprintln(e.stdout, i18n.T("cli.test_tracking", "No", rest[0]))
 		return nil
 	}
 	t, err := c.Tracking(ctx, rest[0])

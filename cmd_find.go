@@ -9,6 +9,7 @@ import (
 
 	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/store"
+	"cnx-agent/i18n"
 )
 
 func cmdFind(ctx context.Context, e *env, args []string) error {
@@ -30,7 +31,7 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 		return e.printJSON(out)
 	}
 	if len(jobs) == 0 {
-		return fmt.Errorf("%q not found: no job has that tracking, request, order or package number: %w", fs.Arg(0), store.ErrNotFound)
+		return fmt.Errorf("%s: %w", i18n.T("cli.not_found", "Code", fs.Arg(0)), store.ErrNotFound)
 	}
 	for _, j := range jobs {
 		fmt.Fprintf(e.stdout, "job %d  %s  order %s  request %s  %s\n", j.ID, j.State, j.OrderNo, j.RequestNo, j.CreatedAt.Local().Format("2006-01-02 15:04"))
@@ -114,7 +115,7 @@ func resolveCode(ctx context.Context, st *store.Store, arg string) (int64, strin
 		return 0, "", err
 	}
 	if len(jobs) == 0 {
-		return 0, "", fmt.Errorf("%q not found: no job has that tracking, request, order or package number: %w", arg, store.ErrNotFound)
+		return 0, "", fmt.Errorf("%s: %w", i18n.T("cli.not_found", "Code", arg), store.ErrNotFound)
 	}
 	j := jobs[0] // newest: test tracking numbers repeat across requests
 	tracking := ""

@@ -17,6 +17,7 @@ import (
 	"cnx-agent/agent"
 	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/store"
+	"cnx-agent/i18n"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
@@ -151,7 +152,7 @@ func cmdSubmit(ctx context.Context, e *env, args []string) error {
 		}
 		ids = append(ids, id)
 		if !e.asJSON {
-			fmt.Fprintf(e.stdout, "%s: queued as job %d (order %s, %d packages)\n", filepath.Base(path), id, o.OrderNo, len(o.Packages))
+			fmt.Fprintln(e.stdout, i18n.T("cli.queued", "File", filepath.Base(path), "ID", id, "Order", o.OrderNo, "N", len(o.Packages)))
 		}
 	}
 	if e.asJSON {
@@ -336,7 +337,7 @@ func cmdReprint(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "reprinted %d label(s) of job %d\n", r.Printed, r.JobID)
+		fmt.Fprintln(e.stdout, i18n.T("cli.reprinted", "N", r.Printed, "ID", r.JobID))
 		return nil
 	}
 	client, err := e.client()
@@ -351,6 +352,6 @@ func cmdReprint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "reprinted %d label(s) of job %d\n", n, id)
+	fmt.Fprintln(e.stdout, i18n.T("cli.reprinted", "N", n, "ID", id))
 	return nil
 }

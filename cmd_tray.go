@@ -53,6 +53,15 @@ func trayClient(e *env) *localapi.Client {
 
 // runTray runs the tray (and dashboard) until the user quits.
 func runTray(ctx context.Context, e *env, api gui.API, dashboard bool, exitAfter time.Duration) error {
+	if l := e.cfg.Agent.Language; l != "" { // Fyne reads the locale from the environment
+		loc := map[string]string{"zh": "zh_CN.UTF-8", "en": "en_GB.UTF-8"}[l]
+		for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"} {
+			os.Setenv(v, loc)
+		}
+	}
+	if err := gui.LoadTranslations(); err != nil {
+		return err
+	}
 	a := app.NewWithID(AppID)
 	tray := trayHost()
 	ui := gui.New(a, api, e.log, tray)

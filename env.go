@@ -12,6 +12,7 @@ import (
 	"cnx-agent/agent/logring"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
+	"cnx-agent/i18n"
 )
 
 // env is what every command shares: output, flags, config.
@@ -77,6 +78,9 @@ func (e *env) load() error {
 		return err
 	}
 	e.cfg = cfg
+	if cfg.Agent.Language != "" {
+		i18n.Default.SetLanguage(cfg.Agent.Language)
+	}
 	level := slog.LevelInfo
 	if e.verbose {
 		level = slog.LevelDebug

@@ -20,6 +20,7 @@ import (
 
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
+	"cnx-agent/i18n"
 )
 
 // intake watches the inbox folder. Each *.json file in the POST requests
@@ -230,7 +231,7 @@ func (in *intake) reject(name string, reason error, log *slog.Logger) {
 // RejectionText explains, one bad field a line, why a file was refused.
 func RejectionText(name string, reason error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s was not accepted: nothing was sent to CNExpress.\n\n", name)
+	fmt.Fprintf(&b, "%s\n\n", i18n.T("reject.header", "File", name))
 	var fe api.FieldErrors
 	if errors.As(reason, &fe) {
 		for _, f := range fe {
@@ -239,7 +240,7 @@ func RejectionText(name string, reason error) string {
 	} else {
 		fmt.Fprintf(&b, "%v\n", reason)
 	}
-	b.WriteString("\nFix the file and drop it in the inbox again.\n")
+	b.WriteString("\n" + i18n.T("reject.footer") + "\n")
 	return b.String()
 }
 

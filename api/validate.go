@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"cnx-agent/i18n"
 )
 
 // ExcludedProvinces are the top-level places whose cities are not valid
@@ -37,35 +39,36 @@ type Problem struct {
 	Hint  []string // allowed values or suggestions
 }
 
-// English is the message the agent shows a warehouse user.
-func (p Problem) English() string {
+// Message is what the agent shows a warehouse user, in the user's
+// language (the i18n catalogue); field paths stay as the API spells them.
+func (p Problem) Message() string {
 	switch p.Code {
 	case CodeRequired:
-		return "is required and was empty or missing"
+		return i18n.T("valid.required")
 	case CodeNotPositive:
-		return fmt.Sprintf("must be a number greater than 0, got %s", p.Value)
+		return i18n.T("valid.not_positive", "Value", p.Value)
 	case CodeBadWeight:
-		return fmt.Sprintf("must be a weight in kg greater than 0, written as a decimal such as \"4.00\", got %q", p.Value)
+		return i18n.T("valid.bad_weight", "Value", p.Value)
 	case CodeUnknownCity:
-		msg := fmt.Sprintf("%q is not a CNExpress city; use a name from `cnx-agent cities`", p.Value)
+		msg := i18n.T("valid.unknown_city", "Value", p.Value)
 		if len(p.Hint) > 0 {
-			msg += " (did you mean " + strings.Join(p.Hint, ", ") + "?)"
+			msg += " " + i18n.T("valid.did_you_mean", "Hint", strings.Join(p.Hint, ", "))
 		}
 		return msg
 	case CodeExcludedCity:
-		return fmt.Sprintf("%q is in %s; cities under 香港 (Hong Kong), 澳门 (Macau) and 台湾 (Taiwan) cannot receive parcels", p.Value, strings.Join(p.Hint, ""))
+		return i18n.T("valid.excluded_city", "Value", p.Value, "Hint", strings.Join(p.Hint, ""))
 	case CodeUnknownProd:
-		return fmt.Sprintf("no CNExpress product has barcode %q; use an EAN-13 from `cnx-agent products`", p.Value)
+		return i18n.T("valid.unknown_product", "Value", p.Value)
 	case CodeUnknownName:
-		return fmt.Sprintf("no CNExpress product is named %q; use a name from `cnx-agent products` or give its barcode", p.Value)
+		return i18n.T("valid.unknown_product_name", "Value", p.Value)
 	case CodeItemNoProduct:
-		return "needs a barcode or a name from `cnx-agent products`"
+		return i18n.T("valid.item_needs_product")
 	case CodeTinCount:
-		return fmt.Sprintf("item counts add up to %s; a package must hold exactly 4 or 6 tins", p.Value)
+		return i18n.T("valid.tin_count", "Value", p.Value)
 	case CodeUnknownRoute:
-		return fmt.Sprintf("unknown route %q; allowed: %s (or leave it empty for the default)", p.Value, strings.Join(p.Hint, ", "))
+		return i18n.T("valid.unknown_route", "Value", p.Value, "Hint", strings.Join(p.Hint, ", "))
 	case CodeEmptyList:
-		return "needs at least one entry"
+		return i18n.T("valid.empty_list")
 	}
 	return p.Code
 }
@@ -216,7 +219,7 @@ func Validate(o *Order, cat *Catalog) error {
 	}
 	fe := make(FieldErrors, 0, len(ps))
 	for _, p := range ps {
-		fe = append(fe, FieldError{Path: p.Path, Messages: []string{p.English()}})
+		fe = append(fe, FieldError{Path: p.Path, Messages: []string{p.Message()}})
 	}
 	return fe
 }

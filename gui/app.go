@@ -65,6 +65,7 @@ type UI struct {
 	logText     *widget.Label
 	settings    *widget.Label
 	banner      *widget.Label
+	scanBox     *widget.Check
 }
 
 // New makes the UI for an app and an agent API. With tray set it puts the
@@ -81,11 +82,11 @@ func New(a fyne.App, api API, log *slog.Logger, tray bool) *UI {
 	u.menu = fyne.NewMenu("CNX Agent",
 		u.statusItem,
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Reprint last label", u.reprintLast),
+		fyne.NewMenuItem(tr("menu.reprint_last"), u.reprintLast),
 		u.pauseItem,
-		fyne.NewMenuItem("Open dashboard…", func() { u.Dashboard().Show() }),
+		fyne.NewMenuItem(tr("menu.dashboard"), func() { u.Dashboard().Show() }),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Quit tray", func() { a.Quit() }),
+		fyne.NewMenuItem(tr("menu.quit"), func() { a.Quit() }),
 	)
 	a.SetIcon(IconApp)
 	if desk, ok := a.(desktop.App); ok && tray {
@@ -156,8 +157,10 @@ func (u *UI) Dashboard() fyne.Window {
 	filter := widget.NewSelect(states, func(s string) { u.stateFilter = s; u.redraw() })
 	filter.SetSelected("all")
 	search := widget.NewEntry()
-	search.SetPlaceHolder("Search or scan: tracking, request, order number")
+	search.SetPlaceHolder(tr("search.placeholder"))
 	search.OnChanged = func(s string) { u.search = s; u.redraw() }
+	u.scanBox = widget.NewCheck(tr("scan.toggle"), nil)
+	search.OnSubmitted = func(code string) { u.Scan(code); search.SetText("") }
 	u.list = widget.NewList(
 		func() int { return len(u.shown) },
 		func() fyne.CanvasObject {
@@ -172,27 +175,27 @@ func (u *UI) Dashboard() fyne.Window {
 			u.Select(u.shown[i].ID)
 		}
 	}
-	u.detail = container.NewVBox(widget.NewLabel("Select a job to see its labels."))
+	u.detail = container.NewVBox(widget.NewLabel(tr("detail.select")))
 	split := container.NewHSplit(u.list, container.NewVScroll(u.detail))
 	split.SetOffset(0.62)
-	jobsTab := container.NewBorder(container.NewBorder(nil, nil, filter, nil, search), nil, nil, nil, split)
+	jobsTab := container.NewBorder(container.NewBorder(nil, nil, filter, u.scanBox, search), nil, nil, nil, split)
 	u.printersBox = container.NewVBox()
 	u.logText = widget.NewLabel("")
 	u.logText.TextStyle = fyne.TextStyle{Monospace: true}
 	u.settings = widget.NewLabel("")
 	tabs := container.NewAppTabs(
-		container.NewTabItem("Jobs", jobsTab),
-		container.NewTabItem("Printers", container.NewVScroll(u.printersBox)),
-		container.NewTabItem("Settings", u.settings),
-		container.NewTabItem("Log", container.NewScroll(u.logText)),
+		container.NewTabItem(tr("tab.jobs"), jobsTab),
+		container.NewTabItem(tr("tab.printers"), container.NewVScroll(u.printersBox)),
+		container.NewTabItem(tr("tab.settings"), u.settings),
+		container.NewTabItem(tr("tab.log"), container.NewScroll(u.logText)),
 	)
 	tabs.OnSelected = func(t *container.TabItem) {
 		switch t.Text {
-		case "Printers":
+		case tr("tab.printers"):
 			u.refreshPrinters()
-		case "Log":
+		case tr("tab.log"):
 			u.refreshLog()
-		case "Settings":
+		case tr("tab.settings"):
 			u.refreshSettings()
 		}
 	}
@@ -211,13 +214,13 @@ func (u *UI) Select(id int64) {
 	defer cancel()
 	d, err := u.api.Job(ctx, id)
 	if err != nil {
-		u.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Job " + strconv.FormatInt(id, 10) + ": " + err.Error())}
+		u.detail.Objects = []fyne.CanvasObject{widget.NewLabel(strconv.FormatInt(id, 10) + ": " + err.Error())}
 		u.detail.Refresh()
 		return
 	}
 	objs := []fyne.CanvasObject{
-		widget.NewLabelWithStyle(fmt.Sprintf("Job %d · order %s · request %s", d.ID, d.OrderNo, d.RequestNo), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(fmt.Sprintf("State: %s   Source: %s   Created: %s", d.State, d.Source, Age(d.CreatedAt, u.Now()))),
+		widget.NewLabelWithStyle(tr("detail.title", "ID", d.ID, "Order", d.OrderNo, "Request", d.RequestNo), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(tr("detail.state", "State", StateName(d.State), "Source", d.Source, "Age", Age(d.CreatedAt, u.Now()))),
 	}
 	if d.Error != "" {
 		e := widget.NewLabel(d.Error)
@@ -226,22 +229,23 @@ func (u *UI) Select(id int64) {
 	}
 	var buttons []fyne.CanvasObject
 	for _, a := range Actions(d.JobView) {
+		label := tr("button." + a)
 		switch a {
-		case "Reprint all":
-			buttons = append(buttons, widget.NewButton(a, func() { u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, ""); return err }) }))
-		case "Retry":
-			buttons = append(buttons, widget.NewButton(a, func() { u.do(func(ctx context.Context) error { _, err := u.api.Retry(ctx, id); return err }) }))
-		case "Resubmit":
-			buttons = append(buttons, widget.NewButton(a, func() {
+		case ActReprintAll:
+			buttons = append(buttons, widget.NewButton(label, func() { u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, ""); return err }) }))
+		case ActRetry:
+			buttons = append(buttons, widget.NewButton(label, func() { u.do(func(ctx context.Context) error { _, err := u.api.Retry(ctx, id); return err }) }))
+		case ActResubmit:
+			buttons = append(buttons, widget.NewButton(label, func() {
 				u.do(func(ctx context.Context) error {
 					_, err := u.api.Resolve(ctx, id, localapi.ResolveRequest{Resubmit: true})
 					return err
 				})
 			}))
-		case "Attach request number":
+		case ActAttach:
 			entry := widget.NewEntry()
-			entry.SetPlaceHolder("CE…")
-			buttons = append(buttons, entry, widget.NewButton("Attach", func() {
+			entry.SetPlaceHolder(label + " (CE…)")
+			buttons = append(buttons, entry, widget.NewButton(tr("button.attach"), func() {
 				u.do(func(ctx context.Context) error {
 					_, err := u.api.Resolve(ctx, id, localapi.ResolveRequest{RequestNo: strings.TrimSpace(entry.Text)})
 					return err
@@ -255,7 +259,7 @@ func (u *UI) Select(id int64) {
 	for i, p := range d.Packages {
 		n := i + 1
 		tracking := p.TrackingNo
-		row := []fyne.CanvasObject{widget.NewLabel(fmt.Sprintf("Package %d · %s · printed %d×", n, tracking, p.Prints))}
+		row := []fyne.CanvasObject{widget.NewLabel(tr("detail.package", "N", n, "Tracking", tracking, "Prints", p.Prints))}
 		if p.Label != "" {
 			if b, err := u.api.LabelPNG(ctx, id, n, 40); err == nil {
 				if img, err := png.Decode(bytes.NewReader(b)); err == nil {
@@ -265,7 +269,7 @@ func (u *UI) Select(id int64) {
 					row = append(row, ci)
 				}
 			}
-			row = append(row, widget.NewButton("Reprint package", func() {
+			row = append(row, widget.NewButton(tr("button.reprint_package"), func() {
 				u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, tracking); return err })
 			}))
 		}
@@ -275,14 +279,52 @@ func (u *UI) Select(id int64) {
 	u.detail.Refresh()
 }
 
+// Scan handles a code typed or scanned into the search box (a keyboard-wedge
+// scanner types it and Enter): it shows the job, and with "scan to
+// reprint" on, a known tracking number's label is printed again at once.
+func (u *UI) Scan(code string) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return
+	}
+	u.mu.Lock()
+	jobs := u.jobs
+	u.mu.Unlock()
+	for _, j := range jobs { // newest first: test numbers repeat across requests
+		for _, p := range j.Packages {
+			if p.TrackingNo != code && j.RequestNo+"-"+p.TrackingNo != code {
+				continue
+			}
+			u.Select(j.ID)
+			if u.scanBox != nil && u.scanBox.Checked {
+				id, tracking := j.ID, p.TrackingNo
+				u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, tracking); return err })
+				if u.banner != nil && !strings.HasPrefix(u.banner.Text, tr("action.failed", "Err", "")) {
+					u.banner.SetText(tr("scan.reprinted", "Tracking", tracking, "Job", id))
+				}
+			}
+			return
+		}
+	}
+	for _, j := range jobs {
+		if Matches(j, code) {
+			u.Select(j.ID)
+			return
+		}
+	}
+	if u.banner != nil {
+		u.banner.SetText(tr("scan.not_found", "Code", code))
+	}
+}
+
 // do runs an action against the agent and shows what came of it.
 func (u *UI) do(f func(ctx context.Context) error) {
 	ctx, cancel := u.ctx()
 	defer cancel()
 	err := f(ctx)
-	msg := "Done."
+	msg := tr("action.done")
 	if err != nil {
-		msg = "Failed: " + err.Error()
+		msg = tr("action.failed", "Err", err.Error())
 		u.log.Warn("action failed", "err", err)
 	}
 	if u.banner != nil {
@@ -316,7 +358,7 @@ func (u *UI) refreshPrinters() {
 	for _, p := range prs {
 		line := fmt.Sprintf("%s — %s", p.Name, p.State)
 		if p.Default {
-			line += " (default)"
+			line += " " + tr("printer.default")
 		}
 		if len(p.Reasons) > 0 {
 			line += " — " + strings.Join(p.Reasons, ", ")
@@ -349,10 +391,10 @@ func (u *UI) refreshSettings() {
 	st := u.status
 	u.mu.Unlock()
 	if st == nil {
-		u.settings.SetText("The agent is not running.")
+		u.settings.SetText(tr("settings.not_running"))
 		return
 	}
-	u.settings.SetText(fmt.Sprintf("Agent version %s\nPrinting paused: %v\nConfiguration: edit the agent's config.toml (see `cnx-agent printers` and the README).", st.Version, st.Paused))
+	u.settings.SetText(tr("settings.body", "Version", st.Version, "Paused", st.Paused))
 }
 
 // Watch follows the agent's event stream, refreshing on every event and
@@ -368,9 +410,9 @@ func (u *UI) Watch(ctx context.Context) {
 			last = e.ID
 			switch {
 			case e.To == store.NeedsAttention && e.From != e.To:
-				u.app.SendNotification(fyne.NewNotification("Job needs attention", fmt.Sprintf("Job %d: %s", e.JobID, e.Message)))
+				u.app.SendNotification(fyne.NewNotification(tr("notify.attention"), fmt.Sprintf("%d: %s", e.JobID, e.Message)))
 			case e.To == store.WaitingForPrinter && e.From != e.To:
-				u.app.SendNotification(fyne.NewNotification("Printer not ready", e.Message))
+				u.app.SendNotification(fyne.NewNotification(tr("notify.printer"), e.Message))
 			}
 			u.Refresh(ctx)
 		})

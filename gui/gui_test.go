@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,8 +94,12 @@ func (f *fakeAgent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "status":
 		json.NewEncoder(w).Encode(f.status)
-	case path == "jobs":
-		json.NewEncoder(w).Encode(f.jobs)
+	case path == "jobs": // newest first, as the agent answers
+		rev := make([]localapi.JobView, len(f.jobs))
+		for i, j := range f.jobs {
+			rev[len(f.jobs)-1-i] = j
+		}
+		json.NewEncoder(w).Encode(rev)
 	case path == "events":
 		w.Header().Set("Content-Type", "text/event-stream")
 	case strings.HasSuffix(path, "label.png"):
@@ -231,7 +236,60 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("calls lack %q:\n%s", want, calls)
 		}
 	}
-	test.AssertImageMatches(t, "dashboard.png", w.Canvas().Capture())
+	test.AssertImageMatches(t, "dashboard_en.png", w.Canvas().Capture())
+}
+
+func TestScanToReprint(t *testing.T) {
+	u, f := setup(t)
+	u.Dashboard()
+	u.Scan("TEST00000002") // scan off: shows the newest job with it
+	if u.selected != 8 || len(f.Calls()) != 0 {
+		t.Fatalf("scan without reprint: selected %d, calls %q", u.selected, f.Calls())
+	}
+	u.scanBox.SetChecked(true)
+	u.Scan("TEST00000002")
+	calls := f.Calls()
+	if len(calls) != 1 || calls[0] != `POST jobs/8/reprint {"tracking_no":"TEST00000002"}` {
+		t.Fatalf("scan to reprint: calls %q", calls)
+	}
+	if got := u.banner.Text; got != "Reprinted TEST00000002 (job 8)" {
+		t.Errorf("banner %q", got)
+	}
+	u.Scan("ORD-C")
+	if u.selected != 3 {
+		t.Errorf("order number scan selected %d", u.selected)
+	}
+	u.Scan("NOPE123")
+	if got := u.banner.Text; got != "Not found: NOPE123" {
+		t.Errorf("banner %q", got)
+	}
+	if len(f.Calls()) != 1 {
+		t.Errorf("extra calls %q", f.Calls())
+	}
+}
+
+// TestDashboardChinese renders the dashboard with the Chinese catalogue.
+func TestDashboardChinese(t *testing.T) {
+	for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"} {
+		t.Setenv(v, "zh_CN.UTF-8")
+	}
+	if err := LoadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"} {
+			os.Setenv(v, "en_GB.UTF-8")
+		}
+		_ = LoadTranslations()
+	}()
+	u, _ := setup(t)
+	if got := u.Menu().Items[2].Label; got != "重打上一张面单" {
+		t.Errorf("menu item %q, want the Chinese text", got)
+	}
+	w := u.Dashboard()
+	w.Resize(fyne.NewSize(1100, 700))
+	u.Select(8)
+	test.AssertImageMatches(t, "dashboard_zh.png", w.Canvas().Capture())
 }
 
 func findButton(c *fyne.Container, label string) *widget.Button {

@@ -65,29 +65,29 @@ func StateOf(st *localapi.Status) TrayState {
 // "3 queued · 1 printing · 2 need attention".
 func StatusLine(st *localapi.Status) string {
 	if st == nil {
-		return "Agent not running"
+		return tr("agent.not_running")
 	}
 	var parts []string
 	if st.Queued > 0 {
-		parts = append(parts, fmt.Sprintf("%d queued", st.Queued))
+		parts = append(parts, tr("status.queued", "N", st.Queued))
 	}
 	if other := st.Working - st.Queued - st.Printing; other > 0 {
-		parts = append(parts, fmt.Sprintf("%d in progress", other))
+		parts = append(parts, tr("status.in_progress", "N", other))
 	}
 	if st.Printing > 0 {
-		parts = append(parts, fmt.Sprintf("%d printing", st.Printing))
+		parts = append(parts, tr("status.printing", "N", st.Printing))
 	}
 	if st.Attention == 1 {
-		parts = append(parts, "1 needs attention")
+		parts = append(parts, tr("status.attention_one"))
 	} else if st.Attention > 1 {
-		parts = append(parts, fmt.Sprintf("%d need attention", st.Attention))
+		parts = append(parts, tr("status.attention_many", "N", st.Attention))
 	}
 	if len(parts) == 0 {
-		parts = append(parts, "All labels printed")
+		parts = append(parts, tr("status.all_printed"))
 	}
 	line := strings.Join(parts, " · ")
 	if st.Paused {
-		line += " (printing paused)"
+		line += " " + tr("status.paused")
 	}
 	return line
 }
@@ -95,9 +95,9 @@ func StatusLine(st *localapi.Status) string {
 // PauseLabel is the pause item's text.
 func PauseLabel(st *localapi.Status) string {
 	if st != nil && st.Paused {
-		return "Resume printing"
+		return tr("menu.resume")
 	}
-	return "Pause printing"
+	return tr("menu.pause")
 }
 
 // JobRow is a job as one line of the jobs list.
@@ -116,8 +116,16 @@ func JobRow(j localapi.JobView) string {
 	if req == "" {
 		req = "—"
 	}
-	return fmt.Sprintf("%s  %-10s  %-18s  %-16s  %d pkg  %s",
-		j.CreatedAt.Local().Format("01-02 15:04"), order, req, j.State, len(j.Packages), strings.Join(tracking, ", "))
+	return fmt.Sprintf("%s  %-10s  %-18s  %-16s  %s  %s",
+		j.CreatedAt.Local().Format("01-02 15:04"), order, req, StateName(j.State), tr("row.packages", "N", len(j.Packages)), strings.Join(tracking, ", "))
+}
+
+// StateName is a job state in the user's language.
+func StateName(state string) string {
+	if s := tr("state." + state); s != "state."+state {
+		return s
+	}
+	return state
 }
 
 // Matches reports whether a job matches the search text: order, request,
@@ -139,7 +147,15 @@ func Matches(j localapi.JobView, q string) bool {
 	return false
 }
 
-// Actions lists the buttons a job's detail offers.
+// Job actions the detail offers (their labels are "button.<action>").
+const (
+	ActReprintAll = "reprint_all"
+	ActRetry      = "retry"
+	ActResubmit   = "resubmit"
+	ActAttach     = "attach_request"
+)
+
+// Actions lists the actions a job's detail offers.
 func Actions(j localapi.JobView) []string {
 	var out []string
 	printedAny := false
@@ -147,15 +163,15 @@ func Actions(j localapi.JobView) []string {
 		printedAny = printedAny || p.Label != ""
 	}
 	if printedAny {
-		out = append(out, "Reprint all")
+		out = append(out, ActReprintAll)
 	}
 	switch {
 	case j.State == "failed":
-		out = append(out, "Retry")
+		out = append(out, ActRetry)
 	case j.State == "needs_attention" && (j.Attention == string(store.AttnSubmitUnknown) || j.Attention == string(store.AttnRequestLost)):
-		out = append(out, "Resubmit", "Attach request number")
+		out = append(out, ActResubmit, ActAttach)
 	case j.State == "needs_attention":
-		out = append(out, "Retry")
+		out = append(out, ActRetry)
 	}
 	return out
 }
@@ -165,11 +181,11 @@ func Age(t time.Time, now time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return tr("age.now")
 	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+		return tr("age.minutes", "N", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d.Hours()))
+		return tr("age.hours", "N", int(d.Hours()))
 	}
 	return t.Local().Format("2006-01-02")
 }

@@ -42,6 +42,8 @@ type Agent struct {
 	// files, inside it.
 	Inbox  string `toml:"inbox" json:"inbox"`
 	Listen string `toml:"listen" json:"listen"`
+	// Language of messages and the GUI: "en" or "zh"; "" follows the OS.
+	Language string `toml:"language" json:"language,omitempty"`
 	// CacheDir holds the compiled PDF renderer (default <data_dir>/cache).
 	CacheDir string `toml:"cache_dir" json:"cache_dir"`
 	// PollDeadline is how long a submitted request may take before the job
