@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"time"
 
+	"cnx-agent/agent"
 	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/store"
 	"cnx-agent/i18n"
@@ -42,34 +42,6 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// ExportRow is one package of `export`.
-type ExportRow struct {
-	Date       time.Time `json:"date"`
-	OrderNo    string    `json:"order_no"`
-	PackageNo  string    `json:"package_no"`
-	RequestNo  string    `json:"request_no"`
-	TrackingNo string    `json:"tracking_no"`
-	Route      string    `json:"route_code"`
-	Cost       float64   `json:"cost"`
-	State      string    `json:"state"`
-}
-
-// ExportRows lists the packages of jobs made since a time.
-func ExportRows(ctx context.Context, st *store.Store, since time.Time) ([]ExportRow, error) {
-	jobs, err := st.JobsSince(ctx, since)
-	if err != nil {
-		return nil, err
-	}
-	var rows []ExportRow
-	for _, j := range jobs {
-		for _, p := range j.Packages {
-			rows = append(rows, ExportRow{Date: j.CreatedAt, OrderNo: j.OrderNo, PackageNo: p.PackageNo, RequestNo: j.RequestNo,
-				TrackingNo: p.TrackingNo, Route: j.RouteCode, Cost: p.Cost, State: j.State.String()})
-		}
-	}
-	return rows, nil
-}
-
 func cmdExport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("--since DATE [--csv]")
 	sinceArg := fs.String("since", "", "first day, YYYY-MM-DD (required)")
@@ -83,24 +55,17 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErrorf("--since %q: want a date such as 2026-12-01", *sinceArg)
 	}
-	rows, err := ExportRows(ctx, st, since)
+	rows, err := agent.ExportRows(ctx, st, since)
 	if err != nil {
 		return err
 	}
 	if !*asCSV {
 		if rows == nil {
-			rows = []ExportRow{}
+			rows = []agent.ExportRow{}
 		}
 		return e.printJSON(rows)
 	}
-	w := csv.NewWriter(e.stdout)
-	_ = w.Write([]string{"date", "order_no", "package_no", "request_no", "tracking_no", "route", "cost", "state"})
-	for _, r := range rows {
-		_ = w.Write([]string{r.Date.Local().Format(time.RFC3339), r.OrderNo, r.PackageNo, r.RequestNo, r.TrackingNo, r.Route,
-			strconv.FormatFloat(r.Cost, 'f', 2, 64), r.State})
-	}
-	w.Flush()
-	return w.Error()
+	return agent.WriteCSV(e.stdout, rows)
 }
 
 // resolveCode turns a reprint argument into a job and tracking number: a

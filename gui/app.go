@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"image/png"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,7 +180,8 @@ func (u *UI) Dashboard() fyne.Window {
 	u.detail = container.NewVBox(widget.NewLabel(tr("detail.select")))
 	split := container.NewHSplit(u.list, container.NewVScroll(u.detail))
 	split.SetOffset(0.62)
-	jobsTab := container.NewBorder(container.NewBorder(nil, nil, filter, u.scanBox, search), nil, nil, nil, split)
+	export := widget.NewButton(tr("button.export"), func() { u.Export(u.Now().AddDate(0, 0, -30)) })
+	jobsTab := container.NewBorder(container.NewBorder(nil, nil, filter, container.NewHBox(u.scanBox, export), search), nil, nil, nil, split)
 	u.printersBox = container.NewVBox()
 	u.logText = widget.NewLabel("")
 	u.logText.TextStyle = fyne.TextStyle{Monospace: true}
@@ -269,14 +272,62 @@ func (u *UI) Select(id int64) {
 					row = append(row, ci)
 				}
 			}
-			row = append(row, widget.NewButton(tr("button.reprint_package"), func() {
-				u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, tracking); return err })
-			}))
+			progress := widget.NewLabel("")
+			progress.Wrapping = fyne.TextWrapWord
+			row = append(row, container.NewHBox(
+				widget.NewButton(tr("button.reprint_package"), func() {
+					u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, tracking); return err })
+				}),
+				widget.NewButton(tr("button.track"), func() { progress.SetText(u.trackingText(tracking)) }),
+			), progress)
 		}
 		objs = append(objs, container.NewVBox(row...))
 	}
 	u.detail.Objects = objs
 	u.detail.Refresh()
+}
+
+// trackingText is a parcel's courier progress, one step a line.
+func (u *UI) trackingText(no string) string {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	v, err := u.api.Tracking(ctx, no)
+	switch {
+	case err != nil:
+		return err.Error()
+	case v.Test || v.Tracking == nil:
+		return tr("detail.tracking_test")
+	}
+	var lines []string
+	for _, p := range v.Tracking.Progress {
+		lines = append(lines, p.Time.Local().Format("01-02 15:04")+"  "+p.Detail)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Export saves the packages since a day as CSV in the user's home folder.
+func (u *UI) Export(since time.Time) string {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	b, err := u.api.ExportCSV(ctx, since)
+	msg := ""
+	if err == nil {
+		home, herr := os.UserHomeDir()
+		if herr != nil {
+			home = os.TempDir()
+		}
+		path := filepath.Join(home, "cnx-agent-export-"+u.Now().Format("20060102-150405")+".csv")
+		if err = os.WriteFile(path, b, 0o644); err == nil {
+			msg = tr("export.saved", "N", max(0, bytes.Count(b, []byte("\n"))-1), "Path", path)
+		}
+	}
+	if err != nil {
+		msg = tr("action.failed", "Err", err.Error())
+	}
+	if u.banner != nil {
+		u.banner.SetText(msg)
+	}
+	return msg
 }
 
 // Scan handles a code typed or scanned into the search box (a keyboard-wedge

@@ -125,6 +125,11 @@ func (f *fakeAgent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if id == 0 {
 			w.WriteHeader(404)
 		}
+	case strings.HasPrefix(path, "tracking/"):
+		json.NewEncoder(w).Encode(localapi.TrackingView{Test: true})
+	case path == "export":
+		w.Header().Set("Content-Type", "text/csv")
+		io.WriteString(w, "date,order_no,package_no,request_no,tracking_no,route,cost,state\n2026-12-03T09:07:00Z,ORD-H,,CE2026120300000007,TEST00000001,cnpost,20.00,printed\n")
 	case path == "printers":
 		json.NewEncoder(w).Encode([]localapi.PrinterView{{Name: "zebra", Default: true, State: "stopped", Reasons: []string{"media-empty"}}})
 	case path == "logs":
@@ -306,4 +311,21 @@ func findButton(c *fyne.Container, label string) *widget.Button {
 		}
 	}
 	return nil
+}
+
+func TestExportAndTracking(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	u, _ := setup(t)
+	u.Dashboard()
+	msg := u.Export(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if !strings.HasPrefix(msg, "Exported 1 packages to ") {
+		t.Fatalf("export: %q", msg)
+	}
+	b, err := os.ReadFile(strings.TrimPrefix(msg, "Exported 1 packages to "))
+	if err != nil || !strings.Contains(string(b), "TEST00000001") {
+		t.Errorf("export file: %v %s", err, b)
+	}
+	if got := u.trackingText("TEST00000001"); got != "Test parcels have no tracking." {
+		t.Errorf("tracking: %q", got)
+	}
 }

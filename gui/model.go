@@ -29,6 +29,8 @@ type API interface {
 	LabelPNG(ctx context.Context, id int64, n, dpi int) ([]byte, error)
 	Events(ctx context.Context, lastID int64, fn func(store.Event)) error
 	Submit(ctx context.Context, order json.RawMessage) (*localapi.JobView, error)
+	ExportCSV(ctx context.Context, since time.Time) ([]byte, error)
+	Tracking(ctx context.Context, no string) (*localapi.TrackingView, error)
 }
 
 var _ API = (*localapi.Client)(nil)

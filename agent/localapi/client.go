@@ -211,3 +211,27 @@ func (c *Client) Events(ctx context.Context, lastID int64, fn func(store.Event))
 	}
 	return ctx.Err()
 }
+
+// ExportCSV returns the CSV export of the packages since a day.
+func (c *Client) ExportCSV(ctx context.Context, since time.Time) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/export?since="+since.Format("2006-01-02"), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &APIError{Status: resp.StatusCode, Body: ErrorBody{Error: resp.Status}}
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// Tracking returns a parcel's progress (Test is set for test numbers).
+func (c *Client) Tracking(ctx context.Context, no string) (*TrackingView, error) {
+	var v TrackingView
+	return &v, c.do(ctx, http.MethodGet, "tracking/"+url.PathEscape(no), nil, &v)
+}

@@ -84,6 +84,8 @@ func New(o Options) *Server {
 	h("GET /api/v1/account", s.account)
 	h("GET /api/v1/logs", s.logs)
 	h("GET /api/v1/events", s.events)
+	h("GET /api/v1/export", s.export)
+	h("GET /api/v1/tracking/{no}", s.tracking)
 	return s
 }
 
@@ -602,4 +604,48 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// export is one CSV row per package of the jobs made since ?since=DATE.
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	since, err := time.ParseInLocation("2006-01-02", r.URL.Query().Get("since"), time.Local)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, errors.New("want ?since=YYYY-MM-DD"))
+		return
+	}
+	rows, err := agent.ExportRows(r.Context(), s.o.Store, since)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	_ = agent.WriteCSV(w, rows)
+}
+
+// TrackingView is GET /tracking/{no}.
+type TrackingView struct {
+	Test     bool          `json:"test"` // a test-mode number: no tracking
+	Tracking *api.Tracking `json:"tracking,omitempty"`
+}
+
+func (s *Server) tracking(w http.ResponseWriter, r *http.Request) {
+	no := r.PathValue("no")
+	if strings.HasPrefix(no, "TEST") {
+		writeJSON(w, http.StatusOK, TrackingView{Test: true})
+		return
+	}
+	if s.o.Client == nil {
+		writeErr(w, http.StatusServiceUnavailable, errors.New("no CNExpress client"))
+		return
+	}
+	t, err := s.o.Client.Tracking(r.Context(), no)
+	if err != nil {
+		st := http.StatusBadGateway
+		if errors.Is(err, api.ErrNotFound) {
+			st = http.StatusNotFound
+		}
+		writeErr(w, st, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TrackingView{Tracking: t})
 }

@@ -251,6 +251,18 @@ func TestEndpoints(t *testing.T) {
 		t.Errorf("missing package preview: %d", resp.StatusCode)
 	}
 
+	// Export and tracking.
+	csvOut, err := c.ExportCSV(ctx, time.Now().AddDate(0, 0, -1))
+	if err != nil || strings.Count(string(csvOut), "\n") != 5 || !strings.HasPrefix(string(csvOut), "date,order_no,") {
+		t.Errorf("export: %v\n%s", err, csvOut)
+	}
+	if tv, err := c.Tracking(ctx, "TEST00000001"); err != nil || !tv.Test {
+		t.Errorf("tracking of a test number: %+v, %v", tv, err)
+	}
+	if resp := w.raw(t, "GET", "/api/v1/export?since=last-week", "", w.token, nil); resp.StatusCode != 400 {
+		t.Errorf("export with a bad date: %d", resp.StatusCode)
+	}
+
 	mu.Lock()
 	defer mu.Unlock()
 	var printed bool
