@@ -194,6 +194,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	for _, id := range changed {
 		a.log.Warn("job needs attention after restart", "job", id)
 	}
+	a.sweepResults(ctx)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -17,6 +17,7 @@ import (
 
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
+	"cnx-agent/internal/atomicfile"
 )
 
 // Result is what the shop gets back for an order: the result file beside
@@ -86,23 +87,7 @@ func WriteResultFile(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".result-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, append(b, '\n'), 0o644)
 }
 
 // ended reports the states an order's result file is written for.
@@ -220,4 +205,23 @@ func (a *Agent) deliver(ctx context.Context, hc *http.Client, wh Webhook, e stor
 		return errors.New("receiver answered " + resp.Status)
 	}
 	return nil
+}
+
+// sweepResults writes result files that a crash kept from being written
+// (the state change was committed, the file not yet): every ended inbox job
+// of the last week gets one if it has none.
+func (a *Agent) sweepResults(ctx context.Context) {
+	jobs, err := a.store.Jobs(ctx, store.Filter{States: []store.State{store.Printed, store.Failed, store.NeedsAttention}, Limit: 1000})
+	if err != nil {
+		a.log.Error("result files", "err", err)
+		return
+	}
+	for _, j := range jobs {
+		if j.SourceMoved == "" || time.Since(j.UpdatedAt) > 7*24*time.Hour {
+			continue
+		}
+		if _, err := os.Stat(resultPath(j.SourceMoved)); errors.Is(err, os.ErrNotExist) {
+			a.writeResult(ctx, j)
+		}
+	}
 }

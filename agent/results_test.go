@@ -66,9 +66,15 @@ func TestResultFiles(t *testing.T) {
 	if lost.State != "needs_attention" || !strings.Contains(lost.Error, "may or may not") {
 		t.Errorf("needs-attention result %+v", lost)
 	}
-	left, _ := filepath.Glob(filepath.Join(h.inbox, "*", ".result-*"))
+	left, _ := filepath.Glob(filepath.Join(h.inbox, "*", ".tmp-*"))
 	if len(left) > 0 {
 		t.Errorf("temp files left: %v", left)
+	}
+	// A crash after the commit, before the file: the next start writes it.
+	os.Remove(filepath.Join(h.inbox, "done", "good.result.json"))
+	h.run()
+	if r := readResult(t, filepath.Join(h.inbox, "done", "good.result.json")); r.State != "printed" {
+		t.Errorf("swept result %+v", r)
 	}
 }
 

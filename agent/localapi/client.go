@@ -160,7 +160,12 @@ func (c *Client) Logs(ctx context.Context, n int) ([]string, error) {
 
 // LabelPNG returns a package's label (n is 1-based) rendered at dpi.
 func (c *Client) LabelPNG(ctx context.Context, id int64, n int, dpi int) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/api/v1/jobs/%d/packages/%d/label.png?dpi=%d", c.base, id, n, dpi), nil)
+	return c.raw(ctx, fmt.Sprintf("jobs/%d/packages/%d/label.png?dpi=%d", id, n, dpi))
+}
+
+// raw GETs a path that answers bytes rather than JSON.
+func (c *Client) raw(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/"+path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -214,20 +219,7 @@ func (c *Client) Events(ctx context.Context, lastID int64, fn func(store.Event))
 
 // ExportCSV returns the CSV export of the packages since a day.
 func (c *Client) ExportCSV(ctx context.Context, since time.Time) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/export?since="+since.Format("2006-01-02"), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, &APIError{Status: resp.StatusCode, Body: ErrorBody{Error: resp.Status}}
-	}
-	return io.ReadAll(resp.Body)
+	return c.raw(ctx, "export?since="+since.Format("2006-01-02"))
 }
 
 // Tracking returns a parcel's progress (Test is set for test numbers).

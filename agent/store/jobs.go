@@ -369,6 +369,12 @@ func (s *Store) Events(ctx context.Context, jobID int64, limit int) ([]Event, er
 		limit = 1000
 	}
 	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d) ORDER BY id`, limit)
+	return s.queryEvents(ctx, q, args...)
+}
+
+// queryEvents runs a query selecting id, job_id, at, from_state, to_state,
+// message.
+func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]Event, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

@@ -199,20 +199,5 @@ func (s *Store) Counts(ctx context.Context) (map[State]int, error) {
 
 // EventsAfter returns events with an id above after, oldest first.
 func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, job_id, at, from_state, to_state, message FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at int64
-		if err := rows.Scan(&e.ID, &e.JobID, &at, &e.From, &e.To, &e.Message); err != nil {
-			return nil, err
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return s.queryEvents(ctx, `SELECT id, job_id, at, from_state, to_state, message FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 }

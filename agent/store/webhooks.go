@@ -57,23 +57,8 @@ func (s *Store) WebhookFailed(ctx context.Context, url string, attempts int, nex
 
 // StateEventsAfter returns state changes after an event id, oldest first.
 func (s *Store) StateEventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, job_id, at, from_state, to_state, message FROM events
+	return s.queryEvents(ctx, `SELECT id, job_id, at, from_state, to_state, message FROM events
 		WHERE id > ? AND from_state <> to_state ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at int64
-		if err := rows.Scan(&e.ID, &e.JobID, &at, &e.From, &e.To, &e.Message); err != nil {
-			return nil, err
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // FirstPrinted returns when each package of a job was first printed.

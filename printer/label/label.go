@@ -14,12 +14,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
+	"cnx-agent/internal/atomicfile"
 	"cnx-agent/printer/render"
 )
 
@@ -138,30 +138,7 @@ func (m *Maker) MakeFile(ctx context.Context, in string, page int, out string) e
 	if _, err := m.run(ctx, src, []int{page}, true, &buf, nil); err != nil {
 		return fmt.Errorf("label from %s: %w", in, err)
 	}
-	return writeAtomic(out, buf.Bytes())
-}
-
-func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".label-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(out, buf.Bytes(), 0o644)
 }
 
 // AnySize makes labels of whatever size each printer takes, sharing one
