@@ -44,7 +44,9 @@ func TestTrayUnderXvfb(t *testing.T) {
 		fake.URL+"/api/v1", filepath.Join(dir, "data"), render.DefaultCacheDir())), 0o600)
 	os.MkdirAll(filepath.Join(dir, "data", "inbox"), 0o755)
 	os.WriteFile(filepath.Join(dir, "data", "inbox", "order.json"), fakeserver.SampleJSON(), 0o644)
-	agent := exec.CommandContext(ctx, bin, "run", "--config", cfg)
+	agent := exec.CommandContext(ctx, bin, "run", "--headless", "--config", cfg)
+	var agentOut strings.Builder
+	agent.Stdout, agent.Stderr = &agentOut, &agentOut
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestTrayUnderXvfb(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the agent did not print the order: %s", out)
+			t.Fatalf("the agent did not print the order: %s\nagent:\n%s", out, agentOut.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -111,7 +112,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	s := &Store{db: db, now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	// Switching a new database to WAL takes a lock that SQLite does not
+	// wait for: another process opening it at the same moment gets BUSY.
+	for attempt := 0; ; attempt++ {
+		err = s.migrate(ctx)
+		if err == nil || attempt == 50 || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -121,16 +131,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// migrate applies the migrations not yet applied. Each runs in a write
+// transaction that reads the version itself, so two processes opening a
+// new database at once (the agent and the CLI) cannot both apply one.
 func (s *Store) migrate(ctx context.Context) error {
-	var version int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema %d is newer than this cnx-agent (%d): upgrade cnx-agent", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
+	for i := range migrations {
 		err := s.tx(ctx, func(tx *sql.Tx) error {
+			var version int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+				return err
+			}
+			if version > len(migrations) {
+				return fmt.Errorf("database schema %d is newer than this cnx-agent (%d): upgrade cnx-agent", version, len(migrations))
+			}
+			if version > i {
+				return nil
+			}
 			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
 			}

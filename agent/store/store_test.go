@@ -121,3 +121,25 @@ func TestRecover(t *testing.T) {
 		t.Errorf("second Recover changed %v", changed)
 	}
 }
+
+// TestConcurrentOpen: the agent and the CLI opening a new database at the
+// same moment must not both migrate it.
+func TestConcurrentOpen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "cnx.db")
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() {
+			s, err := Open(context.Background(), path)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
