@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/zalando/go-keyring"
+
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,6 +14,7 @@ import (
 	"cnx-agent/agent/logring"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
+	"cnx-agent/gui"
 	"cnx-agent/i18n"
 )
 
@@ -76,6 +79,12 @@ func (e *env) load() error {
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.API.Password == "" && cfg.API.Username != "" {
+		// Saved from the dashboard's settings tab, for this OS user.
+		if pw, err := keyring.Get(gui.KeyringService, cfg.API.Username); err == nil {
+			cfg.API.Password = pw
+		}
 	}
 	e.cfg = cfg
 	if cfg.Agent.Language != "" {

@@ -39,7 +39,8 @@ func (e *env) startLocalAPI(ctx context.Context, a *agent.Agent, st *store.Store
 		return nil, err
 	}
 	r, _ := e.dev().renderer(ctx)
-	srv := localapi.New(localapi.Options{Agent: a, Store: st, Client: client, Token: tok, Logs: e.ring, Renderer: r, Version: version, Logger: e.log})
+	srv := localapi.New(localapi.Options{Agent: a, Store: st, Client: client, Token: tok, Logs: e.ring, Renderer: r, Version: version, Logger: e.log,
+		Settings: e.settingsView})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -97,4 +98,15 @@ func trimNL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// settingsView is the configuration the dashboard shows (no password).
+func (e *env) settingsView() localapi.Settings {
+	c := e.cfg
+	s := localapi.Settings{APIRoot: c.API.Root, Username: c.API.Username, PasswordSet: c.API.Password != "",
+		Inbox: c.Agent.Inbox, DataDir: c.Agent.DataDir, Listen: c.Agent.Listen, Language: c.Agent.Language, ConfigPath: c.Path}
+	for _, p := range c.Printers {
+		s.Printers = append(s.Printers, p.Name+" = "+p.URI)
+	}
+	return s
 }

@@ -98,6 +98,9 @@ type Agent struct {
 	mu      sync.Mutex
 	started bool
 	paused  atomic.Bool
+	// defPrinter is the default printer's name (a string); people can
+	// change it while the agent runs.
+	defPrinter atomic.Value
 }
 
 // SetPaused pauses or resumes printing (jobs still move up to labels_ready).
@@ -113,6 +116,26 @@ func (a *Agent) Paused() bool { return a.paused.Load() }
 
 // DefaultPrinter is the name of the printer for routes no printer names.
 func (a *Agent) DefaultPrinter() string { return a.printerFor("").Name() }
+
+// SetDefaultPrinter makes a configured printer the default until the agent
+// restarts (the config file's default = true wins at start).
+func (a *Agent) SetDefaultPrinter(name string) error {
+	if _, err := a.printerNamed(name); err != nil {
+		return fmt.Errorf("%w: %w", err, store.ErrNotFound)
+	}
+	a.defPrinter.Store(name)
+	return nil
+}
+
+// TestPrint prints a label file on a printer by name (a test label), not
+// recorded in any job.
+func (a *Agent) TestPrint(ctx context.Context, name, file string) error {
+	p, err := a.printerNamed(name)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, store.ErrNotFound)
+	}
+	return p.Print(ctx, file, "cnx-agent test label")
+}
 
 // Printers returns the configured printers.
 func (a *Agent) Printers() []Printer { return a.opts.Printers }
@@ -150,6 +173,7 @@ func New(st *store.Store, client *api.Client, opts Options) (*Agent, error) {
 		return nil, errors.New("agent: no printer configured")
 	}
 	a := &Agent{store: st, client: client, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1)}
+	a.defPrinter.Store(opts.Default)
 	if _, err := a.printerNamed(opts.Default); err != nil && opts.Default != "" {
 		return nil, err
 	}

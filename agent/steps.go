@@ -318,7 +318,7 @@ func (a *Agent) printerFor(route string) Printer {
 			return p
 		}
 	}
-	if p, err := a.printerNamed(a.opts.Default); err == nil {
+	if p, err := a.printerNamed(a.defPrinter.Load().(string)); err == nil {
 		return p
 	}
 	return a.opts.Printers[0]

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+	"github.com/zalando/go-keyring"
 
 	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/store"
@@ -46,6 +47,8 @@ type UI struct {
 	log *slog.Logger
 	// Now is the clock for "5 min ago" (tests fix it).
 	Now func() time.Time
+	// SavePassword stores the CNExpress password in the OS keyring.
+	SavePassword func(user, password string) error
 
 	mu     sync.Mutex
 	status *localapi.Status
@@ -68,7 +71,13 @@ type UI struct {
 	settings    *widget.Label
 	banner      *widget.Label
 	scanBox     *widget.Check
+	password    *widget.Entry
+	username    string
 }
+
+// KeyringService is the OS keyring service the agent reads the password
+// from (with the API username as the account).
+const KeyringService = "cnx-agent"
 
 // New makes the UI for an app and an agent API. With tray set it puts the
 // icon and menu in the system tray (which needs a tray host: a
@@ -77,7 +86,8 @@ func New(a fyne.App, api API, log *slog.Logger, tray bool) *UI {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	u := &UI{app: a, api: api, log: log, Now: time.Now}
+	u := &UI{app: a, api: api, log: log, Now: time.Now,
+		SavePassword: func(user, pw string) error { return keyring.Set(KeyringService, user, pw) }}
 	u.statusItem = fyne.NewMenuItem(StatusLine(nil), nil)
 	u.statusItem.Disabled = true
 	u.pauseItem = fyne.NewMenuItem(PauseLabel(nil), u.togglePause)
@@ -186,10 +196,14 @@ func (u *UI) Dashboard() fyne.Window {
 	u.logText = widget.NewLabel("")
 	u.logText.TextStyle = fyne.TextStyle{Monospace: true}
 	u.settings = widget.NewLabel("")
+	u.password = widget.NewPasswordEntry()
+	u.password.SetPlaceHolder(tr("settings.password"))
+	settingsTab := container.NewVBox(u.settings, container.NewBorder(nil, nil, nil,
+		widget.NewButton(tr("settings.save_password"), u.savePassword), u.password))
 	tabs := container.NewAppTabs(
 		container.NewTabItem(tr("tab.jobs"), jobsTab),
 		container.NewTabItem(tr("tab.printers"), container.NewVScroll(u.printersBox)),
-		container.NewTabItem(tr("tab.settings"), u.settings),
+		container.NewTabItem(tr("tab.settings"), settingsTab),
 		container.NewTabItem(tr("tab.log"), container.NewScroll(u.logText)),
 	)
 	tabs.OnSelected = func(t *container.TabItem) {
@@ -420,7 +434,18 @@ func (u *UI) refreshPrinters() {
 		if p.Error != "" {
 			line += " — " + p.Error
 		}
-		objs = append(objs, widget.NewLabel(line))
+		name := p.Name
+		def := widget.NewButton(tr("printer.set_default"), func() {
+			u.do(func(ctx context.Context) error { return u.api.SetDefaultPrinter(ctx, name) })
+			u.refreshPrinters()
+		})
+		if p.Default {
+			def.Disable()
+		}
+		test := widget.NewButton(tr("printer.test"), func() {
+			u.do(func(ctx context.Context) error { return u.api.TestPrint(ctx, name) })
+		})
+		objs = append(objs, container.NewBorder(nil, nil, nil, container.NewHBox(def, test), widget.NewLabel(line)))
 	}
 	u.printersBox.Objects = objs
 	u.printersBox.Refresh()
@@ -445,7 +470,44 @@ func (u *UI) refreshSettings() {
 		u.settings.SetText(tr("settings.not_running"))
 		return
 	}
-	u.settings.SetText(tr("settings.body", "Version", st.Version, "Paused", st.Paused))
+	ctx, cancel := u.ctx()
+	defer cancel()
+	v, err := u.api.Settings(ctx)
+	if err != nil {
+		u.settings.SetText(err.Error())
+		return
+	}
+	u.username = v.Username
+	pw := tr("settings.password_unset")
+	if v.PasswordSet {
+		pw = tr("settings.password_set")
+	}
+	credit := fmt.Sprintf("%.2f GBP", v.Credit)
+	if v.CreditError != "" {
+		credit = v.CreditError
+	}
+	mode := v.Mode
+	if mode == "" {
+		mode = "—"
+	}
+	u.settings.SetText(tr("settings.view", "Root", v.APIRoot, "User", v.Username, "PasswordState", pw, "Mode", mode, "Credit", credit,
+		"Inbox", v.Inbox, "DataDir", v.DataDir, "Listen", v.Listen, "Config", v.ConfigPath, "Printers", strings.Join(v.Printers, "; "),
+		"Version", st.Version, "Paused", st.Paused))
+}
+
+// savePassword stores the password typed in the settings tab in the OS
+// keyring, where the agent reads it when the config has none.
+func (u *UI) savePassword() {
+	pw := u.password.Text
+	if pw == "" || u.username == "" {
+		return
+	}
+	if err := u.SavePassword(u.username, pw); err != nil {
+		u.banner.SetText(tr("action.failed", "Err", err.Error()))
+		return
+	}
+	u.password.SetText("")
+	u.banner.SetText(tr("settings.password_saved", "User", u.username))
 }
 
 // Watch follows the agent's event stream, refreshing on every event and

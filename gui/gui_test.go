@@ -125,6 +125,8 @@ func (f *fakeAgent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if id == 0 {
 			w.WriteHeader(404)
 		}
+	case path == "settings":
+		json.NewEncoder(w).Encode(localapi.Settings{APIRoot: "http://127.0.0.1:8089/api/v1", Username: "shop", PasswordSet: true, Mode: "test", Credit: 100, Inbox: "/srv/inbox", Printers: []string{"zebra = socket://10.0.0.5"}})
 	case strings.HasPrefix(path, "tracking/"):
 		json.NewEncoder(w).Encode(localapi.TrackingView{Test: true})
 	case path == "export":
@@ -327,5 +329,34 @@ func TestExportAndTracking(t *testing.T) {
 	}
 	if got := u.trackingText("TEST00000001"); got != "Test parcels have no tracking." {
 		t.Errorf("tracking: %q", got)
+	}
+}
+
+func TestPrintersAndSettingsTabs(t *testing.T) {
+	u, f := setup(t)
+	u.Dashboard()
+	u.refreshPrinters()
+	row := u.printersBox.Objects[0].(*fyne.Container)
+	if b := findButton(row, "Test print"); b == nil {
+		t.Fatal("no Test print button")
+	} else {
+		test.Tap(b)
+	}
+	if b := findButton(row, "Set default"); b == nil || !b.Disabled() {
+		t.Error("Set default should be there and disabled for the default printer")
+	}
+	if calls := f.Calls(); len(calls) != 1 || !strings.HasPrefix(calls[0], "POST printers/zebra/test") {
+		t.Errorf("calls %q", calls)
+	}
+	u.refreshSettings()
+	if txt := u.settings.Text; !strings.Contains(txt, "User: shop (password set)") || !strings.Contains(txt, "Mode: test   Credit: 100.00 GBP") {
+		t.Errorf("settings:\n%s", txt)
+	}
+	var saved [2]string
+	u.SavePassword = func(user, pw string) error { saved = [2]string{user, pw}; return nil }
+	u.password.SetText("s3cret")
+	u.savePassword()
+	if saved != [2]string{"shop", "s3cret"} || u.password.Text != "" || !strings.Contains(u.banner.Text, "OS keyring") {
+		t.Errorf("save password: %v %q %q", saved, u.password.Text, u.banner.Text)
 	}
 }

@@ -30,6 +30,9 @@ type API interface {
 	Events(ctx context.Context, lastID int64, fn func(store.Event)) error
 	Submit(ctx context.Context, order json.RawMessage) (*localapi.JobView, error)
 	ExportCSV(ctx context.Context, since time.Time) ([]byte, error)
+	Settings(ctx context.Context) (*localapi.Settings, error)
+	SetDefaultPrinter(ctx context.Context, name string) error
+	TestPrint(ctx context.Context, name string) error
 	Tracking(ctx context.Context, no string) (*localapi.TrackingView, error)
 }
 

@@ -227,3 +227,19 @@ func (c *Client) Tracking(ctx context.Context, no string) (*TrackingView, error)
 	var v TrackingView
 	return &v, c.do(ctx, http.MethodGet, "tracking/"+url.PathEscape(no), nil, &v)
 }
+
+// Settings returns the configuration view.
+func (c *Client) Settings(ctx context.Context) (*Settings, error) {
+	var s Settings
+	return &s, c.do(ctx, http.MethodGet, "settings", nil, &s)
+}
+
+// SetDefaultPrinter makes a printer the default (until the agent restarts).
+func (c *Client) SetDefaultPrinter(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodPost, "printers/"+url.PathEscape(name)+"/default", nil, nil)
+}
+
+// TestPrint prints the test label on a printer.
+func (c *Client) TestPrint(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodPost, "printers/"+url.PathEscape(name)+"/test", nil, nil)
+}

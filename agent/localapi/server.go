@@ -29,6 +29,7 @@ import (
 	"cnx-agent/api"
 	"cnx-agent/printer"
 	"cnx-agent/printer/render"
+	"cnx-agent/printer/testlabel"
 )
 
 // MaxBody bounds request bodies (an order file is a few KB).
@@ -50,6 +51,27 @@ type Options struct {
 	// EventPoll is how often the event stream looks for new events,
 	// default 300ms.
 	EventPoll time.Duration
+	// Settings describes the configuration for the settings view (no
+	// secrets); nil shows none.
+	Settings func() Settings
+}
+
+// Settings is GET /settings: the configuration a person may want to see.
+type Settings struct {
+	APIRoot     string   `json:"api_root"`
+	Username    string   `json:"username"`
+	PasswordSet bool     `json:"password_set"`
+	Inbox       string   `json:"inbox"`
+	DataDir     string   `json:"data_dir"`
+	Listen      string   `json:"listen"`
+	Language    string   `json:"language"`
+	ConfigPath  string   `json:"config_path"`
+	Printers    []string `json:"printers"`
+	// Mode is "test" or "live" as the last request said, "" before any.
+	Mode   string  `json:"mode"`
+	Credit float64 `json:"credit"`
+	// CreditError says why the credit could not be read.
+	CreditError string `json:"credit_error,omitempty"`
 }
 
 // Server serves the API.
@@ -86,6 +108,9 @@ func New(o Options) *Server {
 	h("GET /api/v1/events", s.events)
 	h("GET /api/v1/export", s.export)
 	h("GET /api/v1/tracking/{no}", s.tracking)
+	h("GET /api/v1/settings", s.settings)
+	h("POST /api/v1/printers/{name}/default", s.setDefault)
+	h("POST /api/v1/printers/{name}/test", s.testPrint)
 	return s
 }
 
@@ -648,4 +673,69 @@ func (s *Server) tracking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, TrackingView{Tracking: t})
+}
+
+func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
+	var st Settings
+	if s.o.Settings != nil {
+		st = s.o.Settings()
+	}
+	if jobs, err := s.o.Store.Jobs(r.Context(), store.Filter{Limit: 20}); err == nil {
+		for _, j := range jobs {
+			if j.RequestNo != "" {
+				st.Mode = map[bool]string{true: "test", false: "live"}[j.TestMode]
+				break
+			}
+		}
+	}
+	if s.o.Client != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		a, err := s.o.Client.Account(ctx)
+		cancel()
+		if err != nil {
+			st.CreditError = err.Error()
+		} else {
+			st.Credit = a.Credit
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) setDefault(w http.ResponseWriter, r *http.Request) {
+	if err := s.o.Agent.SetDefaultPrinter(r.PathValue("name")); err != nil {
+		writeErr(w, statusFor(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"default": r.PathValue("name")})
+}
+
+// testPrint prints the test label (rulers, date, Code 128) on a printer.
+func (s *Server) testPrint(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	pdf, err := testlabel.PDF(name, 100, 150, time.Now())
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, err)
+		return
+	}
+	dir, err := os.MkdirTemp("", "cnx-test-label-*")
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "test-label.pdf")
+	if err := os.WriteFile(file, pdf, 0o644); err != nil {
+		writeErr(w, http.StatusInternalServerError, err)
+		return
+	}
+	if err := s.o.Agent.TestPrint(r.Context(), name, file); err != nil {
+		st := statusFor(err)
+		var nr interface{ NotReady() string }
+		if errors.As(err, &nr) {
+			st = http.StatusServiceUnavailable
+		}
+		writeErr(w, st, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"printed": name})
 }

@@ -80,7 +80,8 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := localapi.New(localapi.Options{Agent: w.agent, Store: w.st, Client: c, Token: w.token, Logs: ring, Renderer: rend, Version: "test", EventPoll: 20 * time.Millisecond})
+	srv := localapi.New(localapi.Options{Agent: w.agent, Store: w.st, Client: c, Token: w.token, Logs: ring, Renderer: rend, Version: "test", EventPoll: 20 * time.Millisecond,
+		Settings: func() localapi.Settings { return localapi.Settings{APIRoot: "root", Username: "test"} }})
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, ln); close(done) }()
 	agentDone := make(chan struct{})
@@ -249,6 +250,27 @@ func TestEndpoints(t *testing.T) {
 	}
 	if resp := w.raw(t, "GET", "/api/v1/jobs/1/packages/9/label.png", "", w.token, nil); resp.StatusCode != 404 {
 		t.Errorf("missing package preview: %d", resp.StatusCode)
+	}
+
+	// Printers: test print and default; settings.
+	if err := c.TestPrint(ctx, "folder"); err != nil {
+		t.Errorf("test print: %v", err)
+	}
+	if n := w.out.Count("cnx-agent test label"); n != 1 {
+		t.Errorf("test labels in the folder: %d", n)
+	}
+	if err := c.TestPrint(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("test print on an unknown printer: %v", err)
+	}
+	if err := c.SetDefaultPrinter(ctx, "folder"); err != nil {
+		t.Errorf("set default: %v", err)
+	}
+	if err := c.SetDefaultPrinter(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("set default to an unknown printer: %v", err)
+	}
+	set, err := c.Settings(ctx)
+	if err != nil || set.Mode != "test" || set.Credit != 0 || set.CreditError != "" || set.APIRoot != "root" {
+		t.Errorf("settings %+v, %v", set, err)
 	}
 
 	// Export and tracking.
