@@ -5,6 +5,8 @@
 package main
 
 import (
+	_ "cnx-agent/internal/plainlocale" // before Fyne reads the locale
+
 	"context"
 	"errors"
 	"fmt"
