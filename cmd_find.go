@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"cnx-agent/agent"
-	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/store"
 	"cnx-agent/i18n"
 )
@@ -24,11 +23,7 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if e.asJSON {
-		out := make([]localapi.JobView, len(jobs))
-		for i, j := range jobs {
-			out[i] = localapi.View(j)
-		}
-		return e.printJSON(out)
+		return e.printJobsJSON(jobs)
 	}
 	if len(jobs) == 0 {
 		return fmt.Errorf("%s: %w", i18n.T("cli.not_found", "Code", fs.Arg(0)), store.ErrNotFound)

@@ -210,11 +210,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if e.asJSON {
-		out := make([]localapi.JobView, len(jobs))
-		for i, j := range jobs {
-			out[i] = localapi.View(j)
-		}
-		return e.printJSON(out)
+		return e.printJobsJSON(jobs)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tSTATE\tREQUEST_NO\tORDER_NO\tSOURCE\tTRACKING\tPRINTS\tERROR")

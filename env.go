@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"cnx-agent/agent/config"
+	"cnx-agent/agent/localapi"
 	"cnx-agent/agent/logring"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
@@ -114,4 +115,13 @@ func (e *env) printJSON(v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// printJobsJSON prints jobs in the API's shape, an array ([] for none).
+func (e *env) printJobsJSON(jobs []*store.Job) error {
+	out := make([]localapi.JobView, len(jobs))
+	for i, j := range jobs {
+		out[i] = localapi.View(j)
+	}
+	return e.printJSON(out)
 }
