@@ -16,6 +16,7 @@ import (
 	"cnx-agent/agent/config"
 	"cnx-agent/agent/store"
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/printer/render"
 )
 
 // demoOrders are the files the demo drops in the inbox: the courier's
@@ -77,7 +78,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	// Embedded defaults only: the demo reads no config file.
 	cfg := &config.Config{}
 	cfg.API = config.API{Root: root, Username: "test", Password: "test"}
-	cfg.Agent = config.Agent{DataDir: filepath.Join(*dir, "data"), Inbox: filepath.Join(*dir, "inbox"), Workers: 8}
+	cfg.Agent = config.Agent{DataDir: filepath.Join(*dir, "data"), Inbox: filepath.Join(*dir, "inbox"), Workers: 8,
+		CacheDir: render.DefaultCacheDir()} // PDFium compiles once per machine, not per demo
 	cfg.Agent.PollMin.Duration, cfg.Agent.PollMax.Duration, cfg.Agent.PollDeadline.Duration = 200*time.Millisecond, time.Second, time.Minute
 	cfg.API.Timeout.Duration = 10 * time.Second
 	cfg.Printers = []config.Printer{{Name: "demo-folder", URI: "file://" + filepath.ToSlash(printed), Default: true}}
