@@ -30,6 +30,11 @@ func (e *env) startLocalAPI(ctx context.Context, a *agent.Agent, st *store.Store
 	if err != nil {
 		return nil, fmt.Errorf("local API token: %w", err)
 	}
+	if g := e.cfg.Agent.APIGroup; g != "" {
+		if err := localapi.ShareWithGroup(dir, g); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := localapi.Listen(e.cfg.Agent.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("local API (is another cnx-agent running?): %w", err)

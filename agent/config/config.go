@@ -42,6 +42,8 @@ type Agent struct {
 	// files, inside it.
 	Inbox  string `toml:"inbox" json:"inbox"`
 	Listen string `toml:"listen" json:"listen"`
+	// APIGroup may read the local API's token (Unix): the tray's users.
+	APIGroup string `toml:"api_group" json:"api_group,omitempty"`
 	// Language of messages and the GUI: "en" or "zh"; "" follows the OS.
 	Language string `toml:"language" json:"language,omitempty"`
 	// CacheDir holds the compiled PDF renderer (default <data_dir>/cache).
