@@ -364,9 +364,11 @@ func (u *UI) Scan(code string) {
 			if u.scanBox != nil && u.scanBox.Checked {
 				id, tracking := j.ID, p.TrackingNo
 				u.do(func(ctx context.Context) error { _, err := u.api.Reprint(ctx, id, tracking); return err })
-				if u.banner != nil && !strings.HasPrefix(u.banner.Text, tr("action.failed", "Err", "")) {
+				failed := u.banner != nil && strings.HasPrefix(u.banner.Text, tr("action.failed", "Err", ""))
+				if u.banner != nil && !failed {
 					u.banner.SetText(tr("scan.reprinted", "Tracking", tracking, "Job", id))
 				}
+				chime(!failed)
 			}
 			return
 		}
@@ -380,6 +382,7 @@ func (u *UI) Scan(code string) {
 	if u.banner != nil {
 		u.banner.SetText(tr("scan.not_found", "Code", code))
 	}
+	chime(false)
 }
 
 // do runs an action against the agent and shows what came of it.
