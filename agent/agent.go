@@ -28,9 +28,11 @@ type Printer interface {
 }
 
 // LabelMaker turns page (1-based) of a waybill PDF into a label file of
-// the given size in mm.
+// the given size in mm, and splits a merged waybill file into one file a
+// page.
 type LabelMaker interface {
 	MakeFile(ctx context.Context, waybill string, page int, out string, widthMM, heightMM float64) error
+	SplitPages(ctx context.Context, file, dir string) ([]string, error)
 }
 
 // sizedPrinter is a printer whose labels are not 100×150 mm.
@@ -413,6 +415,15 @@ func (a *Agent) waybillPath(requestNo, trackingNo string) string {
 
 func (a *Agent) mergedPath(requestNo string) string {
 	return filepath.Join(a.opts.DataDir, "waybills", requestNo, "request.pdf")
+}
+
+// mergedPages are the pages of the merged file, split once.
+func (a *Agent) mergedPages(ctx context.Context, requestNo string) ([]string, error) {
+	merged := a.mergedPath(requestNo)
+	if _, err := a.client.DownloadRequestWaybills(ctx, requestNo, merged); err != nil {
+		return nil, err
+	}
+	return a.opts.Labels.SplitPages(ctx, merged, filepath.Dir(merged))
 }
 
 func (a *Agent) labelPath(requestNo, trackingNo string) string {

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -227,9 +228,9 @@ func TestWaybillFallsBackToMergedFile(t *testing.T) {
 	h.run()
 	j := h.job(id)
 	wantState(t, j, store.Printed)
-	for _, p := range j.Packages {
-		if !strings.HasSuffix(p.Waybill, "request.pdf") {
-			t.Errorf("package %d waybill %s, want the merged file", p.Index, p.Waybill)
+	for i, p := range j.Packages {
+		if want := fmt.Sprintf("request-p%03d.pdf", i+1); !strings.HasSuffix(p.Waybill, want) {
+			t.Errorf("package %d waybill %s, want page %d of the merged file (%s)", p.Index, p.Waybill, i+1, want)
 		}
 	}
 	if h.fake.Calls("GET /api/v1/waybills/request/{no}") != 1 {

@@ -168,33 +168,35 @@ func (a *Agent) poll(ctx context.Context, j *store.Job) {
 // fetchLabels downloads each package's waybill (falling back to the merged
 // file) and lays it out as a label, committing each file as it is made.
 func (a *Agent) fetchLabels(ctx context.Context, j *store.Job) {
-	merged := ""
+	var merged []string // the merged file's pages, once fetched
 	for _, p := range j.Packages {
 		if p.Label != "" {
 			continue
 		}
-		waybill, page := p.Waybill, 1
+		waybill := p.Waybill
 		if waybill == "" {
 			dest := a.waybillPath(j.RequestNo, p.TrackingNo)
 			if _, err := a.client.DownloadWaybill(ctx, j.RequestNo, p.TrackingNo, dest); err != nil {
 				a.log.Warn("per-package waybill failed; trying the merged file", "job", j.ID, "tracking_no", p.TrackingNo, "err", err)
-				if merged == "" {
-					if _, merr := a.client.DownloadRequestWaybills(ctx, j.RequestNo, a.mergedPath(j.RequestNo)); merr != nil {
+				if merged == nil {
+					pages, merr := a.mergedPages(ctx, j.RequestNo)
+					if merr == nil && len(pages) != len(j.Packages) {
+						merr = fmt.Errorf("the merged file has %d pages for %d packages", len(pages), len(j.Packages))
+					}
+					if merr != nil {
 						a.downloadLater(ctx, j, fmt.Errorf("waybill of %s: %w; merged file: %w", p.TrackingNo, err, merr))
 						return
 					}
-					merged = a.mergedPath(j.RequestNo)
+					merged = pages
 				}
-				dest, page = merged, p.Index+1
+				dest = merged[p.Index]
 			}
 			waybill = dest
-		} else if waybill == a.mergedPath(j.RequestNo) {
-			page = p.Index + 1
 		}
 		a.opts.Checkpoint("downloaded")
 		label := a.labelPath(j.RequestNo, p.TrackingNo)
 		w, h := labelSize(a.printerFor(j.RouteCode))
-		if err := a.opts.Labels.MakeFile(ctx, waybill, page, label, w, h); err != nil {
+		if err := a.opts.Labels.MakeFile(ctx, waybill, 1, label, w, h); err != nil {
 			a.downloadLater(ctx, j, fmt.Errorf("label of %s: %w", p.TrackingNo, err))
 			return
 		}

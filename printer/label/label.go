@@ -14,6 +14,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
@@ -156,4 +158,43 @@ func (a *AnySize) MakeFile(ctx context.Context, in string, page int, out string,
 	o := a.opts
 	o.Size = Size{W: w, H: h}
 	return NewMaker(o, a.r).MakeFile(ctx, in, page, out)
+}
+
+// SplitPages writes each page of the PDF at in as its own PDF in dir
+// (NAME-p001.pdf…) and returns their paths: a merged waybill file is split
+// once instead of being read again for every package.
+func (a *AnySize) SplitPages(ctx context.Context, in, dir string) (paths []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("split %s: unreadable PDF: %v", in, r)
+		}
+	}()
+	src, err := os.ReadFile(in)
+	if err != nil {
+		return nil, err
+	}
+	pctx, err := readPDF(src)
+	if err != nil {
+		return nil, fmt.Errorf("split %s: %w", in, err)
+	}
+	base := strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+	for i := 1; i <= pctx.PageCount; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := pdfapi.ExtractPage(pctx, i)
+		if err != nil {
+			return nil, fmt.Errorf("split %s: page %d: %w", in, i, err)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%s-p%03d.pdf", base, i))
+		if err := atomicfile.Write(path, b, 0o644); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }
