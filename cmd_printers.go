@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"cnx-agent/printer/ipp"
-	"cnx-agent/printer/spool"
 	"cnx-agent/printer/testlabel"
 	"cnx-agent/printer/usb"
+	"cnx-agent/printer/winspool"
 )
 
 // printerRow is one line of `printers --json`.
@@ -128,7 +128,7 @@ func discover(ctx context.Context, e *env) []printerRow {
 			out = append(out, row)
 		}
 	}
-	names, _ := spool.Printers()
+	names, _ := winspool.Printers()
 	for _, n := range names {
 		out = append(out, printerRow{Name: n, URI: "spool://" + n, State: "found", ConfigLine: line(n, "spool://"+n, "zpl")})
 	}

@@ -17,8 +17,8 @@ import (
 	"cnx-agent/printer/raster"
 	"cnx-agent/printer/render"
 	"cnx-agent/printer/socket"
-	"cnx-agent/printer/spool"
 	"cnx-agent/printer/usb"
+	"cnx-agent/printer/winspool"
 )
 
 // devices holds what printers share in one process: the PDF renderer and
@@ -140,7 +140,7 @@ func buildPrinter(ctx context.Context, pc config.Printer, dev *devices) (configu
 		if err := needRaw(); err != nil {
 			return fail(err)
 		}
-		out.Printer, err = raw(spool.New(pc.Name, u.Queue))
+		out.Printer, err = raw(winspool.New(pc.Name, u.Queue))
 	default:
 		return fail(fmt.Errorf("uri scheme %q: allowed: %s", u.Scheme, printer.AllowedURIs))
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,9 +13,9 @@ import (
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/internal/testrender"
 	"cnx-agent/printer/folder"
 	"cnx-agent/printer/label"
-	"cnx-agent/printer/render"
 )
 
 // harness is a real pipeline: the fake CNExpress over HTTP, SQLite on
@@ -53,7 +52,7 @@ func newHarness(t testing.TB, fo fakeserver.Options) *harness {
 	h.opts = agent.Options{
 		DataDir: filepath.Join(h.dir, "data"), PollMin: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
 		PollDeadline: 20 * time.Second, Printers: []agent.Printer{h.printer}, Default: "folder",
-		Labels: label.NewAnySize(label.Options{}, testRenderer(t)), ExitWhenIdle: true, InboxSettle: 100 * time.Millisecond,
+		Labels: label.NewAnySize(label.Options{}, testrender.Renderer(t)), ExitWhenIdle: true, InboxSettle: 100 * time.Millisecond,
 	}
 	return h
 }
@@ -139,19 +138,4 @@ func wantState(t *testing.T, j *store.Job, want store.State) {
 	if j.State != want {
 		t.Fatalf("job %d is %s (%s: %s), want %s", j.ID, j.State, j.Attention, j.Error, want)
 	}
-}
-
-var (
-	rendererOnce sync.Once
-	renderer     *render.Renderer
-	rendererErr  error
-)
-
-// testRenderer is one PDFium for all the tests of the package.
-func testRenderer(t testing.TB) *render.Renderer {
-	rendererOnce.Do(func() { renderer, rendererErr = render.New(context.Background(), render.DefaultCacheDir()) })
-	if rendererErr != nil {
-		t.Fatal(rendererErr)
-	}
-	return renderer
 }

@@ -9,6 +9,7 @@ import (
 	"cnx-agent/agent"
 	"cnx-agent/agent/store"
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/internal/testrender"
 	"cnx-agent/printer"
 	"cnx-agent/printer/label"
 	"cnx-agent/printer/raster"
@@ -28,7 +29,7 @@ func TestPaperOutThenRecovery(t *testing.T) {
 	defer z.Close()
 	z.SetPaperOut(true)
 	h := newHarness(t, fakeserver.Options{})
-	mk := label.NewMaker(label.Options{}, testRenderer(t))
+	mk := label.NewMaker(label.Options{}, testrender.Renderer(t))
 	zebra := printer.NewRaw("zebra", printer.ZPL, mk, socket.New("zebra", z.Addr(), printer.ZPL), raster.Options{})
 	h.opts.Printers, h.opts.Default, h.opts.ExitWhenIdle = []agent.Printer{zebra}, "zebra", false
 	id := h.enqueue(fakeserver.SampleOrder())

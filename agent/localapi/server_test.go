@@ -21,14 +21,9 @@ import (
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/internal/testrender"
 	"cnx-agent/printer/folder"
 	"cnx-agent/printer/label"
-	"cnx-agent/printer/render"
-)
-
-var (
-	rOnce sync.Once
-	rend  *render.Renderer
 )
 
 type world struct {
@@ -44,12 +39,7 @@ type world struct {
 // newWorld runs an agent with its local API on a loopback port.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	rOnce.Do(func() {
-		var err error
-		if rend, err = render.New(context.Background(), render.DefaultCacheDir()); err != nil {
-			panic(err)
-		}
-	})
+	rend := testrender.Renderer(t)
 	w := &world{fake: fakeserver.New(fakeserver.Options{Polls: 1})}
 	cn := httptest.NewServer(w.fake)
 	t.Cleanup(cn.Close)

@@ -16,27 +16,15 @@ import (
 
 	"cnx-agent/api/fakeserver"
 	"cnx-agent/internal/printertest"
+	"cnx-agent/internal/testrender"
 	"cnx-agent/printer"
 	"cnx-agent/printer/ipp"
 	"cnx-agent/printer/label"
 	"cnx-agent/printer/raster"
-	"cnx-agent/printer/render"
 	"cnx-agent/printer/socket/fakezebra"
 )
 
-var (
-	rOnce sync.Once
-	rend  *render.Renderer
-	rErr  error
-)
-
-func maker(t testing.TB) *label.Maker {
-	rOnce.Do(func() { rend, rErr = render.New(context.Background(), render.DefaultCacheDir()) })
-	if rErr != nil {
-		t.Fatal(rErr)
-	}
-	return label.NewMaker(label.Options{}, rend)
-}
+func maker(t testing.TB) *label.Maker { return label.NewMaker(label.Options{}, testrender.Renderer(t)) }
 
 // labelFile writes a 100×150 label PDF made from a fake waybill.
 func labelFile(t testing.TB) string {

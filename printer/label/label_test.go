@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -16,6 +15,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/internal/testrender"
 	"cnx-agent/printer/label"
 	"cnx-agent/printer/raster"
 	"cnx-agent/printer/render"
@@ -23,19 +23,7 @@ import (
 
 const fixtures = "../../../shared/fixtures/labels"
 
-var (
-	rOnce sync.Once
-	rend  *render.Renderer
-	rErr  error
-)
-
-func renderer(t testing.TB) *render.Renderer {
-	rOnce.Do(func() { rend, rErr = render.New(context.Background(), render.DefaultCacheDir()) })
-	if rErr != nil {
-		t.Fatal(rErr)
-	}
-	return rend
-}
+func renderer(t testing.TB) *render.Renderer { return testrender.Renderer(t) }
 
 func convert(t testing.TB, src []byte, opts label.Options) ([]byte, int) {
 	t.Helper()

@@ -1,9 +1,9 @@
-// Package spool prints raw printer-language jobs through the Windows
+// Package winspool prints raw printer-language jobs through the Windows
 // spooler (spool://PRINTER NAME): where a printer's Windows driver owns the
 // USB device, OpenPrinter / StartDocPrinter with the RAW datatype /
 // WritePrinter hands the bytes straight to the printer. Elsewhere it
 // reports that it is not supported.
-package spool
+package winspool
 
 // Sender sends jobs to one spooler printer.
 type Sender struct {

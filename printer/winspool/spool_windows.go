@@ -1,6 +1,6 @@
 //go:build windows
 
-package spool
+package winspool
 
 import (
 	"context"
