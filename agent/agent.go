@@ -246,6 +246,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	return err
 }
 
+// activeStates are the states the pipeline works on; the printing ones last.
 var activeStates = []store.State{store.Queued, store.Submitted, store.Succeeded, store.LabelsReady, store.WaitingForPrinter}
 
 // serveJobs is the scheduler: it hands due jobs to at most Workers steps at
@@ -263,7 +264,11 @@ func (a *Agent) serveJobs(ctx context.Context) error {
 	defer due.Stop()
 	for {
 		if ctx.Err() == nil && len(inflight) < a.opts.Workers {
-			jobs, err := a.store.Jobs(ctx, store.Filter{States: activeStates, DueBefore: time.Now()})
+			states := activeStates
+			if a.paused.Load() { // printing paused: leave those jobs be
+				states = activeStates[:3]
+			}
+			jobs, err := a.store.Jobs(ctx, store.Filter{States: states, DueBefore: time.Now()})
 			if err != nil && ctx.Err() == nil {
 				a.log.Error("list due jobs", "err", err)
 			}
@@ -280,7 +285,7 @@ func (a *Agent) serveJobs(ctx context.Context) error {
 			if a.opts.ExitWhenIdle && len(inflight) == 0 && a.idle(ctx) {
 				return nil
 			}
-			if next, err := a.store.NextDue(ctx); err == nil && !next.IsZero() {
+			if next, err := a.store.NextDue(ctx, states); err == nil && !next.IsZero() {
 				due.Reset(max(time.Until(next), time.Millisecond))
 			}
 		}
@@ -331,7 +336,7 @@ func (a *Agent) step(ctx context.Context, j *store.Job) {
 		}
 	}()
 	if a.paused.Load() && (j.State == store.LabelsReady || j.State == store.WaitingForPrinter) {
-		return // printing paused: the scheduler looks again later
+		return // paused after the job was handed out
 	}
 	switch j.State {
 	case store.Queued:

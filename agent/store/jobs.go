@@ -334,12 +334,19 @@ func (s *Store) CountActive(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// NextDue returns the earliest time an active job is due, or the zero
-// time when there is none.
-func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+// NextDue returns the earliest time a job in one of the states is due, or
+// the zero time when there is none.
+func (s *Store) NextDue(ctx context.Context, states []State) (time.Time, error) {
+	if len(states) == 0 {
+		return time.Time{}, nil
+	}
+	ph := make([]string, len(states))
+	args := make([]any, len(states))
+	for i, st := range states {
+		ph[i], args[i] = "?", st
+	}
 	var next sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM jobs WHERE state IN (?, ?, ?, ?, ?)`,
-		Queued, Submitted, Succeeded, LabelsReady, WaitingForPrinter).Scan(&next)
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM jobs WHERE state IN (`+strings.Join(ph, ",")+`)`, args...).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, err
 	}
