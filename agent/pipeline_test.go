@@ -168,7 +168,7 @@ func TestUnreachableServerRetriesPost(t *testing.T) {
 	runUntil(t, h, func() bool { return h.job(id).Attempts >= 2 })
 	j := h.job(id)
 	wantState(t, j, store.Queued)
-	if j.Attempts < 2 || !strings.Contains(j.Error, "the order was not sent") {
+	if j.Attempts < 2 || !strings.Contains(j.Error, "the order was not sent") || !strings.Contains(j.Error, "connection refused") {
 		t.Fatalf("attempts %d error %q", j.Attempts, j.Error)
 	}
 	if n := len(h.fake.Posts()); n != 0 {

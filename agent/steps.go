@@ -58,15 +58,16 @@ func (a *Agent) submit(ctx context.Context, j *store.Job) {
 // request never left makes the job queued again.
 func (a *Agent) submitFailed(ctx context.Context, j *store.Job, err error) {
 	var apiErr *api.Error
+	tooMany := errors.As(err, &apiErr) && apiErr.Status == http.StatusTooManyRequests
 	switch {
-	case api.NotSent(err):
+	case api.NotSent(err) || tooMany: // never reached, or turned away unread
 		delay := a.backoff(j.Attempts + 1)
-		a.log.Warn("CNExpress unreachable, order not sent", "job", j.ID, "err", err, "retry_in", delay)
+		a.log.Warn("order not sent", "job", j.ID, "err", err, "retry_in", delay)
 		_, _ = a.transition(ctx, j.ID, store.Submitting, func(j *store.Job) string {
 			j.State = store.Queued
 			j.Attempts++
 			j.NextAt = time.Now().Add(delay)
-			j.Error = fmt.Sprintf("CNExpress could not be reached, the order was not sent: %v (try %d)", err, j.Attempts)
+			j.Error = fmt.Sprintf("the order was not sent (%v); trying again (try %d)", err, j.Attempts)
 			return j.Error
 		})
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest:
