@@ -28,7 +28,7 @@ func TestTrayUnderXvfb(t *testing.T) {
 	printertest.Need(t, "Xvfb", "xwd")
 	bin := agentBinary(t)
 	dir := t.TempDir()
-	display := fmt.Sprintf(":%d", 150+os.Getpid()%100)
+	display := freeDisplay(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	x := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
@@ -114,4 +114,18 @@ func distinctColors(img *image.RGBA) int {
 		seen[uint32(img.Pix[i])<<16|uint32(img.Pix[i+1])<<8|uint32(img.Pix[i+2])] = true
 	}
 	return len(seen)
+}
+
+// freeDisplay picks an X display number no server (nor a stale lock file)
+// holds.
+func freeDisplay(t *testing.T) string {
+	for n := 150 + os.Getpid()%50; n < 400; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); os.IsNotExist(err) {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); os.IsNotExist(err) {
+				return fmt.Sprintf(":%d", n)
+			}
+		}
+	}
+	t.Fatal("no free X display")
+	return ""
 }
