@@ -44,6 +44,7 @@ vet:
 	GOOS=windows CGO_ENABLED=0 $(GO) vet ./agent/... ./api/... ./printer/...
 
 windows:
+	@$(MAKE) --no-print-directory deps TEST_DEBS="$(BUILD_DEBS) gcc-mingw-w64-x86-64"
 	$(WIN_ENV) $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cnx-agent.exe .
 
 # Services the printer tests talk to: D-Bus and Avahi (ippeveprinter will not
