@@ -161,7 +161,7 @@ func cmdSubmit(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d files not queued", failed, fs.NArg())
+		return errors.New(i18n.T("cli.not_queued", "Failed", failed, "N", fs.NArg()))
 	}
 	return nil
 }
@@ -177,7 +177,7 @@ func cmdPrint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "job %d: waiting for request %s, then printing its labels (run `cnx-agent run` if no agent is running)\n", id, fs.Arg(0))
+	fmt.Fprintln(e.stdout, i18n.T("cli.attached", "ID", id, "Request", fs.Arg(0)))
 	return nil
 }
 
@@ -268,14 +268,14 @@ func cmdRetry(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "job %d is %s again\n", v.ID, v.State)
+		fmt.Fprintln(e.stdout, i18n.T("cli.job_again", "ID", v.ID, "State", v.State))
 		return nil
 	}
 	j, err := agent.Retry(ctx, st, id)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "job %d is %s again\n", j.ID, j.State)
+	fmt.Fprintln(e.stdout, i18n.T("cli.job_again", "ID", j.ID, "State", j.State))
 	return nil
 }
 
@@ -301,7 +301,7 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "job %d is %s\n", v.ID, v.State)
+		fmt.Fprintln(e.stdout, i18n.T("cli.job_is", "ID", v.ID, "State", v.State))
 		return nil
 	}
 	var j *store.Job
@@ -313,7 +313,7 @@ func cmdResolve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "job %d is %s\n", j.ID, j.State)
+	fmt.Fprintln(e.stdout, i18n.T("cli.job_is", "ID", j.ID, "State", j.State))
 	return nil
 }
 

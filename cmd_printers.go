@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"cnx-agent/i18n"
 	"cnx-agent/printer/ipp"
 	"cnx-agent/printer/testlabel"
 	"cnx-agent/printer/usb"
@@ -85,7 +86,7 @@ func cmdPrinters(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(found) > 0 {
-		fmt.Fprintln(e.stdout, "\ndiscovered (paste into the config to use):")
+		fmt.Fprintln(e.stdout, "\n"+i18n.T("cli.discovered"))
 		for _, f := range found {
 			fmt.Fprintf(e.stdout, "  # %s %s\n  %s\n", f.Model, f.State, f.ConfigLine)
 			if f.Error != "" {
@@ -197,7 +198,7 @@ func printTest(ctx context.Context, e *env, name string) error {
 		if err := p.Print(pctx, file, "cnx-agent test label"); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "test label printed on %s (%s)\n", name, p.cfg.URI)
+		fmt.Fprintln(e.stdout, i18n.T("cli.test_printed", "Name", name, "URI", p.cfg.URI))
 		return nil
 	}
 	return usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)

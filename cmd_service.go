@@ -15,6 +15,7 @@ import (
 
 	"cnx-agent/agent/config"
 	"cnx-agent/agent/service"
+	"cnx-agent/i18n"
 )
 
 func serviceSpec(e *env) (service.Spec, error) {
@@ -65,8 +66,8 @@ func cmdService(ctx context.Context, e *env, args []string) error {
 		if err := s.Install(); err != nil {
 			return fmt.Errorf("install service: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "installed %s as a %s service: %s %s\n", name, service.Platform(), spec.Executable, strings.Join(spec.Arguments(), " "))
-		fmt.Fprintf(e.stdout, "it starts at boot; start it now with `cnx-agent service start`\n")
+		fmt.Fprintln(e.stdout, i18n.T("cli.service_installed", "Name", name, "Platform", service.Platform(), "Command", spec.Executable+" "+strings.Join(spec.Arguments(), " ")))
+		fmt.Fprintln(e.stdout, i18n.T("cli.service_boot"))
 	case "uninstall":
 		_ = s.Stop()
 		err := s.Uninstall()
@@ -76,7 +77,7 @@ func cmdService(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("uninstall service: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "uninstalled %s\n", name)
+		fmt.Fprintln(e.stdout, i18n.T("cli.service_uninstalled", "Name", name))
 	case "start":
 		return s.Start()
 	case "stop":
@@ -135,7 +136,7 @@ func cmdLogs(ctx context.Context, e *env, args []string) error {
 	path := filepath.Join(e.cfg.Agent.DataDir, "logs", "cnx-agent.log")
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("no log yet (%w); the agent writes %s when it runs", err, path)
+		return fmt.Errorf("%s: %w", i18n.T("cli.no_log", "Path", path), err)
 	}
 	defer f.Close()
 	var lines []string
