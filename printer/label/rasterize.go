@@ -11,7 +11,8 @@ import (
 // Dots is the label size in printer dots at the maker's DPI: whole dots,
 // rounded down so the image never overruns the print head.
 func (m *Maker) Dots() (w, h int) {
-	return int(m.opts.Size.W / 25.4 * m.opts.DPI), int(m.opts.Size.H / 25.4 * m.opts.DPI)
+	dots := func(mm float64) int { return int(mm/25.4*m.opts.DPI + 1e-6) } // 4 in × 203 is 812, not 811.99…
+	return dots(m.opts.Size.W), dots(m.opts.Size.H)
 }
 
 // Rasters renders each page of a label PDF (as Convert writes it) straight
