@@ -517,6 +517,20 @@ func (u *UI) savePassword() {
 // notifying when a job needs attention or a printer is not ready; when the
 // agent is unreachable it says so and tries again every few seconds.
 func (u *UI) Watch(ctx context.Context) {
+	// A burst of events (a big order moving along) refreshes at most four
+	// times a second.
+	kick := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-kick:
+				u.Refresh(ctx)
+				time.Sleep(250 * time.Millisecond)
+			}
+		}
+	}()
 	var last int64
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
@@ -530,7 +544,10 @@ func (u *UI) Watch(ctx context.Context) {
 			case e.To == store.WaitingForPrinter && e.From != e.To:
 				u.app.SendNotification(fyne.NewNotification(tr("notify.printer"), e.Message))
 			}
-			u.Refresh(ctx)
+			select {
+			case kick <- struct{}{}:
+			default: // a refresh is already due
+			}
 		})
 		if ctx.Err() != nil {
 			return
