@@ -1,7 +1,9 @@
 package gui
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -20,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"cnx-agent/agent/localapi"
+	"cnx-agent/agent/store"
 )
 
 func TestStatusLineAndState(t *testing.T) {
@@ -54,6 +57,7 @@ type fakeAgent struct {
 	calls  []string
 	status localapi.Status
 	jobs   []localapi.JobView
+	events []store.Event
 }
 
 var states = []string{"queued", "submitting", "submitted", "succeeded", "failed", "labels_ready", "waiting_for_printer", "printed", "needs_attention"}
@@ -102,6 +106,11 @@ func (f *fakeAgent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(rev)
 	case path == "events":
 		w.Header().Set("Content-Type", "text/event-stream")
+		for _, e := range f.events {
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "id: %d\nevent: job\ndata: %s\n\n", e.ID, b)
+		}
+		f.events = nil
 	case strings.HasSuffix(path, "label.png"):
 		w.Header().Set("Content-Type", "image/png")
 		img := image.NewGray(image.Rect(0, 0, 40, 60))
@@ -359,4 +368,16 @@ func TestPrintersAndSettingsTabs(t *testing.T) {
 	if saved != [2]string{"shop", "s3cret"} || u.password.Text != "" || !strings.Contains(u.banner.Text, "OS keyring") {
 		t.Errorf("save password: %v %q %q", saved, u.password.Text, u.banner.Text)
 	}
+}
+
+func TestWatchNotifies(t *testing.T) {
+	u, f := setup(t)
+	f.mu.Lock()
+	f.events = []store.Event{{ID: 7, JobID: 9, From: store.Submitting, To: store.NeedsAttention, Message: "the order was sent but no clear answer came back"}}
+	f.mu.Unlock()
+	test.AssertNotificationSent(t, fyne.NewNotification("Job needs attention", "9: the order was sent but no clear answer came back"), func() {
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		defer cancel()
+		u.Watch(ctx)
+	})
 }
