@@ -51,6 +51,7 @@ type UI struct {
 	SavePassword func(user, password string) error
 
 	mu     sync.Mutex
+	drawMu sync.Mutex
 	status *localapi.Status
 	jobs   []localapi.JobView
 
@@ -132,8 +133,12 @@ func (u *UI) Refresh(ctx context.Context) {
 	fyne.Do(u.redraw)
 }
 
-// redraw updates the widgets from the last fetched state (UI goroutine).
+// redraw updates the widgets from the last fetched state. It runs through
+// fyne.Do; the lock keeps two refreshes apart where a driver runs Do on
+// the caller's goroutine (Fyne's test driver does).
 func (u *UI) redraw() {
+	u.drawMu.Lock()
+	defer u.drawMu.Unlock()
 	u.mu.Lock()
 	st, jobs := u.status, u.jobs
 	u.mu.Unlock()
