@@ -1,14 +1,14 @@
 package main
 
 import (
-	"github.com/zalando/go-keyring"
-
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/zalando/go-keyring"
 
 	"cnx-agent/agent/config"
 	"cnx-agent/agent/localapi"
