@@ -58,7 +58,7 @@ services:
 	fi
 
 test: deps vet services
-	CNX_REQUIRE_TOOLS=1 CNX_ARTIFACTS=$(CURDIR)/test-artifacts $(GO) test -race -timeout 18m $(PKGS)
+	CNX_REQUIRE_TOOLS=1 CNX_ARTIFACTS=$(CURDIR)/test-artifacts $(GO) test -race -count=1 -timeout 18m $(PKGS)
 	$(WIN_ENV) $(GO) build -o /dev/null .
 
 bench:
