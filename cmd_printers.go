@@ -88,9 +88,9 @@ func cmdPrinters(ctx context.Context, e *env, args []string) error {
 	if len(found) > 0 {
 		fmt.Fprintln(e.stdout, "\n"+i18n.T("cli.discovered"))
 		for _, f := range found {
-			fmt.Fprintf(e.stdout, "  # %s %s\n  %s\n", f.Model, f.State, f.ConfigLine)
+			fmt.Fprintf(e.stdout, "\n# %s %s\n%s", f.Model, f.State, f.ConfigLine)
 			if f.Error != "" {
-				fmt.Fprintf(e.stdout, "  # %s\n", strings.ReplaceAll(f.Error, "\n", "\n  # "))
+				fmt.Fprintf(e.stdout, "# %s\n", strings.ReplaceAll(f.Error, "\n", "\n# "))
 			}
 		}
 	}
@@ -101,10 +101,10 @@ func cmdPrinters(ctx context.Context, e *env, args []string) error {
 // spooler printers.
 func discover(ctx context.Context, e *env) []printerRow {
 	var out []printerRow
-	line := func(name, uri, lang string) string {
-		s := fmt.Sprintf(`[[printers]] name = %q, uri = %q`, name, uri)
+	line := func(name, uri, lang string) string { // a TOML table to paste
+		s := fmt.Sprintf("[[printers]]\nname = %q\nuri = %q\n", name, uri)
 		if lang != "" && lang != "pdf" {
-			s += fmt.Sprintf(`, language = %q, dpi = 203`, lang)
+			s += fmt.Sprintf("language = %q\ndpi = 203\n", lang)
 		}
 		return s
 	}

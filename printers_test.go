@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
+
+	"cnx-agent/agent/config"
+	"cnx-agent/internal/printertest"
 	"cnx-agent/printer/render"
 	"cnx-agent/printer/socket/fakezebra"
 )
@@ -71,4 +75,39 @@ size = "4x6"
 		!strings.Contains(err2.String(), `printer "lpd"`) || !strings.Contains(err2.String(), "allowed: ipp://") {
 		t.Errorf("bad uri: %d %s", code, err2.String())
 	}
+}
+
+// TestDiscoveredConfigIsTOML: the config lines `printers` prints for
+// discovered printers paste into a config file as they are.
+func TestDiscoveredConfigIsTOML(t *testing.T) {
+	z, err := fakezebra.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	queue := printertest.CUPSQueue(t, "socket://"+z.Addr())
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte("[agent]\ndata_dir = \""+filepath.ToSlash(dir)+"/data\"\n"), 0o600)
+	var out, errb strings.Builder
+	if code := run(t.Context(), []string{"printers", "--json", "--config", cfg}, &out, &errb); code != 0 {
+		t.Fatalf("printers: %s", errb.String())
+	}
+	var got struct {
+		Discovered []printerRow `json:"discovered"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range got.Discovered {
+		if d.Name != queue {
+			continue
+		}
+		var c config.Config
+		if _, err := toml.Decode(d.ConfigLine, &c); err != nil || len(c.Printers) != 1 || c.Printers[0].URI != "cups://"+queue {
+			t.Fatalf("config line %q: %v, %+v", d.ConfigLine, err, c.Printers)
+		}
+		return
+	}
+	t.Errorf("CUPS queue %s not discovered: %+v", queue, got.Discovered)
 }
