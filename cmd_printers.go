@@ -56,9 +56,7 @@ func cmdPrinters(ctx context.Context, e *env, args []string) error {
 	var rows []printerRow
 	for _, p := range prs {
 		row := printerRow{Name: p.cfg.Name, URI: p.cfg.URI, Language: string(p.lang), Size: p.size.String(), Default: p.cfg.Default, Routes: p.cfg.Routes}
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		st, err := p.Status(sctx)
-		cancel()
+		st, err := p.Status(ctx)
 		row.State, row.Reasons, row.Model = st.State, st.Reasons, st.Model
 		if err != nil {
 			row.Error = err.Error()

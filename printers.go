@@ -59,12 +59,7 @@ func (p configuredPrinter) LabelSize() (w, h float64) { return p.size.W, p.size.
 
 // Status asks the printer, where the driver can tell.
 func (p configuredPrinter) Status(ctx context.Context) (printer.Status, error) {
-	if s, ok := p.Printer.(interface {
-		Status(context.Context) (printer.Status, error)
-	}); ok {
-		return s.Status(ctx)
-	}
-	return printer.Status{State: "idle"}, nil
+	return printer.QueryStatus(ctx, p.Printer)
 }
 
 // buildPrinter makes one printer's driver from its config entry.

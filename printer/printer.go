@@ -6,12 +6,14 @@
 package printer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Language is what a printer understands.
@@ -240,4 +242,18 @@ func BlockingReason(reasons []string) string {
 		}
 	}
 	return ""
+}
+
+// QueryStatus asks a printer for its state when its driver can tell
+// (within 5 s); a printer that cannot (a folder) counts as idle.
+func QueryStatus(ctx context.Context, p any) (Status, error) {
+	sp, ok := p.(interface {
+		Status(context.Context) (Status, error)
+	})
+	if !ok {
+		return Status{State: "idle"}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return sp.Status(ctx)
 }

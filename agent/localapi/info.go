@@ -33,17 +33,10 @@ func (s *Server) printers(w http.ResponseWriter, r *http.Request) {
 	var out []PrinterView
 	def := s.o.Agent.DefaultPrinter()
 	for _, p := range s.o.Agent.Printers() {
-		v := PrinterView{Name: p.Name(), Default: p.Name() == def, State: "idle"}
-		if sp, ok := p.(interface {
-			Status(context.Context) (printer.Status, error)
-		}); ok {
-			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-			st, err := sp.Status(ctx)
-			cancel()
-			v.State, v.Reasons, v.Model = st.State, st.Reasons, st.Model
-			if err != nil {
-				v.Error = err.Error()
-			}
+		st, err := printer.QueryStatus(r.Context(), p)
+		v := PrinterView{Name: p.Name(), Default: p.Name() == def, State: st.State, Reasons: st.Reasons, Model: st.Model}
+		if err != nil {
+			v.Error = err.Error()
 		}
 		out = append(out, v)
 	}
@@ -218,12 +211,7 @@ func (s *Server) testPrint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.o.Agent.TestPrint(r.Context(), name, file); err != nil {
-		st := statusFor(err)
-		var nr interface{ NotReady() string }
-		if errors.As(err, &nr) {
-			st = http.StatusServiceUnavailable
-		}
-		writeErr(w, st, err)
+		writeErr(w, statusFor(err), err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"printed": name})

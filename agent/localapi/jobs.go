@@ -211,12 +211,7 @@ func (s *Server) reprintLast(w http.ResponseWriter, r *http.Request) {
 func (s *Server) doReprint(w http.ResponseWriter, r *http.Request, id int64, tracking string) {
 	n, err := s.o.Agent.Reprint(r.Context(), id, tracking)
 	if err != nil {
-		st := statusFor(err)
-		var nr interface{ NotReady() string }
-		if errors.As(err, &nr) {
-			st = http.StatusServiceUnavailable
-		}
-		writeErr(w, st, err)
+		writeErr(w, statusFor(err), err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ReprintResult{JobID: id, Printed: n})

@@ -225,9 +225,12 @@ func writeErr(w http.ResponseWriter, status int, err error) {
 // statusFor maps errors to HTTP statuses.
 func statusFor(err error) int {
 	var mbe *http.MaxBytesError
+	var notReady interface{ NotReady() string } // a printer offline, paused, out of media
 	switch {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &notReady):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, agent.ErrNotAllowed):
