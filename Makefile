@@ -48,13 +48,16 @@ windows:
 	$(WIN_ENV) $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cnx-agent.exe .
 
 # Services the printer tests talk to: D-Bus and Avahi (ippeveprinter will not
-# start without them) and cupsd on localhost:631.
+# start without them) and cupsd on localhost:631. A pid file left by a daemon
+# that is no longer running (a machine image, a kill) is removed first, or
+# the daemon refuses to start.
 services:
 	@if [ "$$(id -u)" = 0 ]; then \
 		mkdir -p /run/dbus; \
-		pgrep -x dbus-daemon >/dev/null || dbus-daemon --system --fork; \
-		pgrep -x avahi-daemon >/dev/null || avahi-daemon -D || true; \
-		pgrep -x cupsd >/dev/null || cupsd; \
+		dbus-send --system --dest=org.freedesktop.DBus --print-reply / org.freedesktop.DBus.GetId >/dev/null 2>&1 || \
+			{ rm -f /run/dbus/pid; dbus-daemon --system --fork; }; \
+		avahi-daemon --check 2>/dev/null || { rm -f /run/avahi-daemon/pid; avahi-daemon -D; }; \
+		LC_ALL=C lpstat -r 2>/dev/null | grep -q 'scheduler is running' || cupsd; \
 	fi
 
 test: deps vet services

@@ -5,13 +5,14 @@
 package printertest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -40,22 +41,57 @@ ATTR text printer-make-and-model "Zebra ZD421-203dpi"
 ATTR integer pages-per-minute 600
 `
 
+// The system bus's socket and the pid files D-Bus and Avahi leave behind.
+// A machine image or a killed daemon can leave a pid file with no daemon,
+// and both daemons then refuse to start until it is removed.
+const (
+	dbusSocket = "/run/dbus/system_bus_socket"
+	dbusPID    = "/run/dbus/pid"
+	avahiPID   = "/run/avahi-daemon/pid"
+)
+
 // ensureDNSSD starts the system D-Bus and avahi-daemon, which ippeveprinter
-// needs even with DNS-SD off.
+// needs even with DNS-SD off. A daemon that answers is left alone; a stale
+// pid file is removed before starting one.
 func ensureDNSSD(t testing.TB) {
-	if exec.Command("pgrep", "-x", "avahi-daemon").Run() == nil {
-		return
-	}
-	_ = os.MkdirAll("/run/dbus", 0o755)
-	if exec.Command("pgrep", "-x", "dbus-daemon").Run() != nil {
+	t.Helper()
+	if c, err := net.Dial("unix", dbusSocket); err == nil {
+		c.Close()
+	} else {
+		_ = os.MkdirAll(filepath.Dir(dbusSocket), 0o755)
+		_ = os.Remove(dbusPID)
 		if out, err := exec.Command("dbus-daemon", "--system", "--fork").CombinedOutput(); err != nil {
 			t.Logf("dbus-daemon: %v %s", err, out)
 		}
 	}
+	if exec.Command("avahi-daemon", "--check").Run() == nil {
+		return
+	}
+	_ = os.Remove(avahiPID)
 	if out, err := exec.Command("avahi-daemon", "-D").CombinedOutput(); err != nil {
 		t.Logf("avahi-daemon: %v %s", err, out)
 	}
-	time.Sleep(300 * time.Millisecond)
+	for i := 0; i < 50 && exec.Command("avahi-daemon", "--check").Run() != nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // IPPEve runs ippeveprinter on a free loopback port and returns its
@@ -82,8 +118,8 @@ func IPPEve(t testing.TB) (endpoint, spool string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "ippeveprinter", "-p", fmt.Sprint(port), "-n", "localhost", "-d", spool, "-k",
 		"-a", conf, "-r", "off", "-c", "/bin/true", "Label Printer")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
