@@ -194,5 +194,5 @@ func (e *env) agentFor(ctx context.Context, st *store.Store, client *api.Client,
 	opts.PollMin, opts.PollMax, opts.PollDeadline = e.cfg.Agent.PollMin.Duration, e.cfg.Agent.PollMax.Duration, e.cfg.Agent.PollDeadline.Duration
 	opts.Workers, opts.InboxSettle = e.cfg.Agent.Workers, e.cfg.Agent.InboxSettle.Duration
 	opts.Logger = e.log
-	return agent.New(st, client, opts)
+	return agent.New(ctx, st, client, opts)
 }

@@ -5,6 +5,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -119,13 +120,53 @@ func (a *Agent) Paused() bool { return a.paused.Load() }
 // DefaultPrinter is the name of the printer for routes no printer names.
 func (a *Agent) DefaultPrinter() string { return a.printerFor("").Name() }
 
-// SetDefaultPrinter makes a configured printer the default until the agent
-// restarts (the config file's default = true wins at start).
-func (a *Agent) SetDefaultPrinter(name string) error {
+// SetDefaultPrinter makes a configured printer the default. The choice is
+// stored, so it outlasts a restart, until the config file's own default
+// changes (an edited config is newer than the choice).
+func (a *Agent) SetDefaultPrinter(ctx context.Context, name string) error {
 	if _, err := a.printerNamed(name); err != nil {
 		return fmt.Errorf("%w: %w", err, store.ErrNotFound)
 	}
+	v, err := json.Marshal(defaultChoice{Printer: name, ConfigDefault: a.opts.Default})
+	if err != nil {
+		return err
+	}
+	if err := a.store.SetSetting(ctx, store.SettingDefaultPrinter, string(v)); err != nil {
+		return err
+	}
 	a.defPrinter.Store(name)
+	a.log.Info("default printer set", "printer", name)
+	return nil
+}
+
+// defaultChoice is the stored default printer, with the config's default
+// at the time it was chosen.
+type defaultChoice struct {
+	Printer       string `json:"printer"`
+	ConfigDefault string `json:"config_default"`
+}
+
+// loadDefaultPrinter applies a stored choice of default printer that still
+// names a configured printer and was made under the same config default.
+func (a *Agent) loadDefaultPrinter(ctx context.Context) error {
+	v, ok, err := a.store.Setting(ctx, store.SettingDefaultPrinter)
+	if err != nil || !ok {
+		return err
+	}
+	var c defaultChoice
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
+		a.log.Warn("stored default printer unreadable; using the config's", "err", err)
+		return nil
+	}
+	switch _, err := a.printerNamed(c.Printer); {
+	case err != nil:
+		a.log.Warn("stored default printer is no longer configured; using the config's", "printer", c.Printer)
+	case c.ConfigDefault != a.opts.Default:
+		a.log.Info("config default changed since a default printer was chosen; using the config's",
+			"chosen", c.Printer, "config", a.opts.Default)
+	default:
+		a.defPrinter.Store(c.Printer)
+	}
 	return nil
 }
 
@@ -143,7 +184,7 @@ func (a *Agent) TestPrint(ctx context.Context, name, file string) error {
 func (a *Agent) Printers() []Printer { return a.opts.Printers }
 
 // New returns an agent over an open store and a client.
-func New(st *store.Store, client *api.Client, opts Options) (*Agent, error) {
+func New(ctx context.Context, st *store.Store, client *api.Client, opts Options) (*Agent, error) {
 	if opts.PollMin == 0 {
 		opts.PollMin = time.Second
 	}
@@ -183,6 +224,9 @@ func New(st *store.Store, client *api.Client, opts Options) (*Agent, error) {
 		if _, err := a.printerNamed(name); err != nil {
 			return nil, fmt.Errorf("route %s: %w", route, err)
 		}
+	}
+	if err := a.loadDefaultPrinter(ctx); err != nil {
+		return nil, err
 	}
 	if opts.Inbox != "" {
 		a.inbox = newIntake(a, opts.Inbox, opts.InboxSettle)

@@ -69,7 +69,7 @@ func newClient(t testing.TB, url string) *api.Client {
 
 func (h *harness) agent() *agent.Agent {
 	h.t.Helper()
-	a, err := agent.New(h.st, h.client, h.opts)
+	a, err := agent.New(context.Background(), h.st, h.client, h.opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package agent_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"cnx-agent/api/fakeserver"
 	"cnx-agent/internal/testrender"
 	"cnx-agent/printer"
+	"cnx-agent/printer/folder"
 	"cnx-agent/printer/label"
 	"cnx-agent/printer/raster"
 	"cnx-agent/printer/socket"
@@ -84,5 +87,52 @@ func waitUntil(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached in 20s")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A default printer chosen while the agent runs outlasts a restart, until
+// the config no longer names it or its own default changes.
+func TestDefaultPrinterChoicePersists(t *testing.T) {
+	tests := []struct {
+		name     string
+		printers []string // configured at the restart
+		cfgDef   string   // the config's default at the restart
+		want     string
+	}{
+		{"kept", []string{"a", "b"}, "a", "b"},
+		{"printer removed from the config", []string{"a", "c"}, "a", "a"},
+		{"config default edited since", []string{"a", "b", "c"}, "c", "c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, fakeserver.Options{})
+			ctx := context.Background()
+			folders := func(names ...string) []agent.Printer {
+				var ps []agent.Printer
+				for _, n := range names {
+					ps = append(ps, folder.New(n, filepath.Join(h.dir, n)))
+				}
+				return ps
+			}
+			h.opts.Printers, h.opts.Default = folders("a", "b"), "a"
+			a := h.agent()
+			if got := a.DefaultPrinter(); got != "a" {
+				t.Fatalf("default before any choice = %q, want the config's a", got)
+			}
+			if err := a.SetDefaultPrinter(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("unknown printer: %v, want ErrNotFound", err)
+			}
+			if err := a.SetDefaultPrinter(ctx, "b"); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.DefaultPrinter(); got != "b" {
+				t.Fatalf("default after choosing b = %q", got)
+			}
+
+			h.opts.Printers, h.opts.Default = folders(tt.printers...), tt.cfgDef
+			if got := h.agent().DefaultPrinter(); got != tt.want {
+				t.Errorf("default after restart = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

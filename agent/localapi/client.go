@@ -234,7 +234,8 @@ func (c *Client) Settings(ctx context.Context) (*Settings, error) {
 	return &s, c.do(ctx, http.MethodGet, "settings", nil, &s)
 }
 
-// SetDefaultPrinter makes a printer the default (until the agent restarts).
+// SetDefaultPrinter makes a printer the default; the agent keeps the choice
+// across restarts.
 func (c *Client) SetDefaultPrinter(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodPost, "printers/"+url.PathEscape(name)+"/default", nil, nil)
 }

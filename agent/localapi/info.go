@@ -184,7 +184,7 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setDefault(w http.ResponseWriter, r *http.Request) {
-	if err := s.o.Agent.SetDefaultPrinter(r.PathValue("name")); err != nil {
+	if err := s.o.Agent.SetDefaultPrinter(r.Context(), r.PathValue("name")); err != nil {
 		writeErr(w, statusFor(err), err)
 		return
 	}

@@ -54,7 +54,7 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { w.st.Close() })
 	w.out = folder.New("folder", filepath.Join(dir, "printed"))
-	w.agent, err = agent.New(w.st, c, agent.Options{DataDir: dir, PollMin: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
+	w.agent, err = agent.New(context.Background(), w.st, c, agent.Options{DataDir: dir, PollMin: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
 		Printers: []agent.Printer{w.out}, Labels: label.NewAnySize(label.Options{}, rend)})
 	if err != nil {
 		t.Fatal(err)

@@ -87,6 +87,12 @@ CREATE TABLE webhook_cursors (
 	next_at    INTEGER NOT NULL DEFAULT 0,
 	last_error TEXT    NOT NULL DEFAULT ''
 );
+`, `
+CREATE TABLE settings (
+	key        TEXT PRIMARY KEY,
+	value      TEXT    NOT NULL,
+	updated_at INTEGER NOT NULL
+);
 `}
 
 // Store is the agent's database. Safe for concurrent use, and by several
