@@ -525,17 +525,22 @@ func (u *UI) Watch(ctx context.Context) {
 	// A burst of events (a big order moving along) refreshes at most four
 	// times a second.
 	kick := make(chan struct{}, 1)
-	go func() {
+	var wg sync.WaitGroup
+	defer wg.Wait() // no refresh outlives Watch
+	wg.Go(func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-kick:
 				u.Refresh(ctx)
-				time.Sleep(250 * time.Millisecond)
+				select {
+				case <-ctx.Done():
+				case <-time.After(250 * time.Millisecond):
+				}
 			}
 		}
-	}()
+	})
 	var last int64
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()

@@ -160,9 +160,15 @@ func (f *fakeAgent) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
+func TestMain(m *testing.M) {
+	// Rows show local times; golden images need one zone. Set before any
+	// test starts a goroutine that reads it.
+	time.Local = time.UTC
+	os.Exit(m.Run())
+}
+
 func setup(t *testing.T) (*UI, *fakeAgent) {
 	t.Helper()
-	time.Local = time.UTC // rows show local times; golden images need one zone
 	a := test.NewTempApp(t)
 	f := newFakeAgent()
 	srv := httptest.NewServer(f)

@@ -104,11 +104,16 @@ func NewMaker(opts Options, r *render.Renderer) *Maker {
 // Options returns the maker's options with defaults filled in.
 func (m *Maker) Options() Options { return m.opts }
 
-// baseConfig is pdfcpu's default configuration without its config
-// directory: pdfcpu would otherwise write ~/.config/pdfcpu at first use,
-// racing with itself.
+// pdfcpu reads, and at first use writes, a config directory
+// (~/.config/pdfcpu) from whichever goroutine calls it first, unguarded:
+// two first calls at once race. The agent never wants that directory, so
+// it is switched off once, before anything in the process can use pdfcpu
+// (tests that call pdfcpu themselves included).
+func init() { pdfapi.DisableConfigDir() }
+
+// baseConfig is pdfcpu's default configuration (without its config
+// directory).
 var baseConfig = sync.OnceValue(func() *model.Configuration {
-	pdfapi.DisableConfigDir()
 	c := model.NewDefaultConfiguration()
 	c.ValidationMode = model.ValidationRelaxed
 	return c
