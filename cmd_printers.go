@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cnx-agent/i18n"
+	"cnx-agent/printer"
 	"cnx-agent/printer/ipp"
 	"cnx-agent/printer/testlabel"
 	"cnx-agent/printer/usb"
@@ -32,7 +33,7 @@ type printerRow struct {
 }
 
 func cmdPrinters(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("[test NAME] [--udev-rule]")
+	fs := e.flags("[test NAME | trust NAME] [--udev-rule]")
 	udev := fs.Bool("udev-rule", false, "print the udev rules that let the agent use the USB printers found")
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -43,6 +44,8 @@ func cmdPrinters(ctx context.Context, e *env, args []string) error {
 	switch {
 	case fs.NArg() == 2 && fs.Arg(0) == "test":
 		return printTest(ctx, e, fs.Arg(1))
+	case fs.NArg() == 2 && fs.Arg(0) == "trust":
+		return trustPrinter(ctx, e, fs.Arg(1))
 	case fs.NArg() != 0:
 		fs.Usage()
 		return errUsage
@@ -197,6 +200,46 @@ func printTest(ctx context.Context, e *env, name string) error {
 			return err
 		}
 		fmt.Fprintln(e.stdout, i18n.T("cli.test_printed", "Name", name, "URI", p.cfg.URI))
+		return nil
+	}
+	return usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)
+}
+
+// trustPrinter trusts the certificate an ipps printer shows now, in place
+// of the one pinned when it was first used (a replaced printer, a renewed
+// certificate). It prints the fingerprint to compare with the printer's
+// own status page.
+func trustPrinter(ctx context.Context, e *env, name string) error {
+	prs, err := e.printers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range prs {
+		if p.cfg.Name != name {
+			continue
+		}
+		ip, ok := p.Printer.(*ipp.Printer)
+		if u, _ := printer.ParseURI(p.cfg.URI); !ok || u.Scheme != "ipps" {
+			return usageErrorf("printer %q (%s) is not an ipps:// printer: only those have a certificate to trust", name, p.cfg.URI)
+		}
+		pins := e.dev().pins
+		if err := pins.Forget(ip.Addr()); err != nil {
+			return err
+		}
+		qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if _, err := ip.Info(qctx); err != nil {
+			return fmt.Errorf("printer %q: %w", name, err)
+		}
+		fp, pinned, err := pins.Get(ip.Addr())
+		switch {
+		case err != nil:
+			return err
+		case !pinned:
+			fmt.Fprintln(e.stdout, i18n.T("cli.trusted_ca", "Name", name, "Addr", ip.Addr()))
+		default:
+			fmt.Fprintln(e.stdout, i18n.T("cli.trusted", "Name", name, "Addr", ip.Addr(), "Fingerprint", fp))
+		}
 		return nil
 	}
 	return usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)

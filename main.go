@@ -59,7 +59,7 @@ func commands() map[string]command {
 		"tray":        {"the tray and dashboard (--dashboard, --install-autostart)", cmdTray},
 		"service":     {"install|uninstall|start|stop|restart|status the OS service", cmdService},
 		"logs":        {"show the agent's log (-f to follow)", cmdLogs},
-		"printers":    {"list printers with live state and discover others; printers test NAME; --udev-rule", cmdPrinters},
+		"printers":    {"list printers with live state and discover others; printers test NAME; printers trust NAME (ipps); --udev-rule", cmdPrinters},
 		"label":       {"lay out any waybill PDF as labels: label IN.pdf -o OUT.pdf [--zpl F] [--png DIR]", cmdLabel},
 		"version":     {"print the version", cmdVersion},
 	}

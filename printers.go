@@ -25,6 +25,7 @@ import (
 // the USB bus, each started on first use.
 type devices struct {
 	cacheDir string
+	pins     *ipp.Pins // ipps certificates trusted on first use
 
 	rOnce sync.Once
 	r     *render.Renderer
@@ -110,6 +111,9 @@ func buildPrinter(ctx context.Context, pc config.Printer, dev *devices) (configu
 		out.Printer, err = raw(f)
 	case "ipp", "ipps", "cups":
 		p := ipp.New(pc.Name, u.Endpoint, out.size.W, out.size.H)
+		if u.Scheme == "ipps" {
+			p.TrustOnFirstUse(dev.pins, nil)
+		}
 		if out.lang != printer.PDF {
 			if p.Raw, err = raw(nil); err != nil {
 				return fail(err)
@@ -160,7 +164,7 @@ func (e *env) printers(ctx context.Context) ([]configuredPrinter, error) {
 
 func (e *env) dev() *devices {
 	if e.devs == nil {
-		e.devs = &devices{cacheDir: e.cfg.Agent.CacheDir}
+		e.devs = &devices{cacheDir: e.cfg.Agent.CacheDir, pins: ipp.NewPins(filepath.Join(e.cfg.Agent.DataDir, "ipps-pins.json"))}
 	}
 	return e.devs
 }

@@ -111,3 +111,55 @@ func TestDiscoveredConfigIsTOML(t *testing.T) {
 	}
 	t.Errorf("CUPS queue %s not discovered: %+v", queue, got.Discovered)
 }
+
+// TestPrintersTrust: an ipps printer's self-signed certificate is pinned on
+// first use; after the printer comes back with a new one, printing stops
+// with a clear error until `printers trust NAME` takes the new certificate.
+func TestPrintersTrust(t *testing.T) {
+	dir := t.TempDir()
+	eve := &printertest.Eve{Keys: filepath.Join(dir, "keys1")}
+	eve.Start(t)
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte(`
+[agent]
+data_dir = "`+filepath.ToSlash(dir)+`/data"
+cache_dir = "`+filepath.ToSlash(render.DefaultCacheDir())+`"
+[[printers]]
+name = "eve"
+uri = "`+strings.Replace(eve.Endpoint, "https://", "ipps://", 1)+`"
+[[printers]]
+name = "folder"
+uri = "file://`+filepath.ToSlash(dir)+`/out"
+`), 0o600)
+	run1 := func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		code := run(t.Context(), append(args, "--config", cfg), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, errOut := run1("printers", "test", "eve"); code != 0 || !strings.Contains(out, "test label printed on eve") {
+		t.Fatalf("first print over ipps: %d %s %s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "data", "ipps-pins.json")); err != nil || !strings.Contains(string(b), "sha256:") {
+		t.Fatalf("pins after first use: %s %v", b, err)
+	}
+
+	eve.Stop()
+	eve2 := &printertest.Eve{Port: eve.Port, Keys: filepath.Join(dir, "keys2")}
+	eve2.Start(t)
+	if code, _, errOut := run1("printers", "test", "eve"); code == 0 || !strings.Contains(errOut, "different TLS certificate") || strings.Contains(errOut, "offline") ||
+		!strings.Contains(errOut, "cnx-agent printers trust NAME") {
+		t.Fatalf("print after the certificate changed: %d %s", code, errOut)
+	}
+	if code, out, errOut := run1("printers", "trust", "eve"); code != 0 || !strings.Contains(out, "trusting its certificate sha256:") {
+		t.Fatalf("printers trust: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run1("printers", "test", "eve"); code != 0 || !strings.Contains(out, "test label printed on eve") {
+		t.Fatalf("print after trusting: %d %s %s", code, out, errOut)
+	}
+	if docs, _ := filepath.Glob(filepath.Join(eve2.Spool, "*.pdf")); len(docs) != 1 {
+		t.Errorf("the new printer kept %d documents, want 1", len(docs))
+	}
+	if code, _, errOut := run1("printers", "trust", "folder"); code != 2 || !strings.Contains(errOut, "not an ipps:// printer") {
+		t.Errorf("trust on a folder printer: %d %s", code, errOut)
+	}
+}

@@ -98,34 +98,67 @@ func (b *lockedBuffer) String() string {
 // endpoint and spool folder (it keeps every job's document there).
 func IPPEve(t testing.TB) (endpoint, spool string) {
 	t.Helper()
+	e := Eve{}
+	e.Start(t)
+	return e.Endpoint, e.Spool
+}
+
+// Eve is one ippeveprinter run.
+type Eve struct {
+	// Port to listen on; 0 picks a free one.
+	Port int
+	// Keys, if set, is the folder of its TLS credentials (made, self-signed,
+	// on first use): the endpoint is then https.
+	Keys string
+
+	Endpoint string // set by Start
+	Spool    string // set by Start: every job's document is kept there
+	stop     func()
+}
+
+// Start runs the printer until Stop or the end of the test.
+func (e *Eve) Start(t testing.TB) {
+	t.Helper()
 	Need(t, "ippeveprinter")
 	ensureDNSSD(t)
 	dir := t.TempDir()
-	spool = filepath.Join(dir, "spool")
-	if err := os.MkdirAll(spool, 0o755); err != nil {
+	e.Spool = filepath.Join(dir, "spool")
+	if err := os.MkdirAll(e.Spool, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "label.conf")
 	if err := os.WriteFile(conf, []byte(MediaConf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if e.Port == 0 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	args := []string{"-p", fmt.Sprint(e.Port), "-n", "localhost", "-d", e.Spool, "-k", "-a", conf, "-r", "off", "-c", "/bin/true"}
+	scheme := "http"
+	if e.Keys != "" {
+		// ippeveprinter makes its credentials in the folder, not the folder.
+		if err := os.MkdirAll(e.Keys, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		args, scheme = append(args, "-K", e.Keys), "https"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "ippeveprinter", "-p", fmt.Sprint(port), "-n", "localhost", "-d", spool, "-k",
-		"-a", conf, "-r", "off", "-c", "/bin/true", "Label Printer")
+	cmd := exec.CommandContext(ctx, "ippeveprinter", append(args, "Label Printer")...)
 	log := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	var once sync.Once
+	e.stop = func() { once.Do(func() { cancel(); _ = cmd.Wait() }) }
+	t.Cleanup(e.stop)
+	addr := fmt.Sprintf("127.0.0.1:%d", e.Port)
 	for i := 0; ; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
@@ -137,7 +170,14 @@ func IPPEve(t testing.TB) (endpoint, spool string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Sprintf("http://localhost:%d/ipp/print", port), spool
+	e.Endpoint = fmt.Sprintf("%s://localhost:%d/ipp/print", scheme, e.Port)
+}
+
+// Stop ends the printer (and frees its port).
+func (e *Eve) Stop() {
+	if e.stop != nil {
+		e.stop()
+	}
 }
 
 // CUPSQueue adds a raw queue on the local cupsd (started if need be) that

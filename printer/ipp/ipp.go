@@ -270,7 +270,11 @@ const (
 // completed. A printer that is not ready gets nothing (NotReadyError).
 func (p *Printer) Print(ctx context.Context, file, title string) error {
 	info, err := p.Info(ctx)
-	if err != nil {
+	var changed *CertChangedError
+	switch {
+	case errors.As(err, &changed):
+		return &printer.NotReadyError{Printer: p.name, Reason: changed.Error()}
+	case err != nil:
 		return &printer.NotReadyError{Printer: p.name, Reason: "offline (" + err.Error() + ")"}
 	}
 	if r := printer.BlockingReason(info.Reasons); r != "" || info.State == "stopped" {
