@@ -171,38 +171,46 @@ func printUdev(ctx context.Context, e *env) error {
 	return nil
 }
 
+// configuredNamed returns the configured printer called name.
+func configuredNamed(ctx context.Context, e *env, name string) (configuredPrinter, error) {
+	prs, err := e.printers(ctx)
+	if err != nil {
+		return configuredPrinter{}, err
+	}
+	for _, p := range prs {
+		if p.cfg.Name == name {
+			return p, nil
+		}
+	}
+	return configuredPrinter{}, usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)
+}
+
 // printTest prints the test label through the printer's full path.
 func printTest(ctx context.Context, e *env, name string) error {
-	prs, err := e.printers(ctx)
+	p, err := configuredNamed(ctx, e, name)
 	if err != nil {
 		return err
 	}
-	for _, p := range prs {
-		if p.cfg.Name != name {
-			continue
-		}
-		pdf, err := testlabel.PDF(name, p.size.W, p.size.H, time.Now())
-		if err != nil {
-			return err
-		}
-		dir, err := os.MkdirTemp("", "cnx-test-label-*")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		file := filepath.Join(dir, "test-label.pdf")
-		if err := os.WriteFile(file, pdf, 0o644); err != nil {
-			return err
-		}
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := p.Print(pctx, file, "cnx-agent test label"); err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, i18n.T("cli.test_printed", "Name", name, "URI", p.cfg.URI))
-		return nil
+	pdf, err := testlabel.PDF(name, p.size.W, p.size.H, time.Now())
+	if err != nil {
+		return err
 	}
-	return usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)
+	dir, err := os.MkdirTemp("", "cnx-test-label-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "test-label.pdf")
+	if err := os.WriteFile(file, pdf, 0o644); err != nil {
+		return err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := p.Print(pctx, file, "cnx-agent test label"); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, i18n.T("cli.test_printed", "Name", name, "URI", p.cfg.URI))
+	return nil
 }
 
 // trustPrinter trusts the certificate an ipps printer shows now, in place
@@ -210,37 +218,31 @@ func printTest(ctx context.Context, e *env, name string) error {
 // certificate). It prints the fingerprint to compare with the printer's
 // own status page.
 func trustPrinter(ctx context.Context, e *env, name string) error {
-	prs, err := e.printers(ctx)
+	p, err := configuredNamed(ctx, e, name)
 	if err != nil {
 		return err
 	}
-	for _, p := range prs {
-		if p.cfg.Name != name {
-			continue
-		}
-		ip, ok := p.Printer.(*ipp.Printer)
-		if u, _ := printer.ParseURI(p.cfg.URI); !ok || u.Scheme != "ipps" {
-			return usageErrorf("printer %q (%s) is not an ipps:// printer: only those have a certificate to trust", name, p.cfg.URI)
-		}
-		pins := e.dev().pins
-		if err := pins.Forget(ip.Addr()); err != nil {
-			return err
-		}
-		qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if _, err := ip.Info(qctx); err != nil {
-			return fmt.Errorf("printer %q: %w", name, err)
-		}
-		fp, pinned, err := pins.Get(ip.Addr())
-		switch {
-		case err != nil:
-			return err
-		case !pinned:
-			fmt.Fprintln(e.stdout, i18n.T("cli.trusted_ca", "Name", name, "Addr", ip.Addr()))
-		default:
-			fmt.Fprintln(e.stdout, i18n.T("cli.trusted", "Name", name, "Addr", ip.Addr(), "Fingerprint", fp))
-		}
-		return nil
+	ip, ok := p.Printer.(*ipp.Printer)
+	if u, _ := printer.ParseURI(p.cfg.URI); !ok || u.Scheme != "ipps" {
+		return usageErrorf("printer %q (%s) is not an ipps:// printer: only those have a certificate to trust", name, p.cfg.URI)
 	}
-	return usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)
+	pins := e.dev().pins
+	if err := pins.Forget(ip.Addr()); err != nil {
+		return err
+	}
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := ip.Info(qctx); err != nil {
+		return fmt.Errorf("printer %q: %w", name, err)
+	}
+	fp, pinned, err := pins.Get(ip.Addr())
+	switch {
+	case err != nil:
+		return err
+	case !pinned:
+		fmt.Fprintln(e.stdout, i18n.T("cli.trusted_ca", "Name", name, "Addr", ip.Addr()))
+	default:
+		fmt.Fprintln(e.stdout, i18n.T("cli.trusted", "Name", name, "Addr", ip.Addr(), "Fingerprint", fp))
+	}
+	return nil
 }

@@ -15,18 +15,32 @@ import (
 	"cnx-agent/printer/socket/fakezebra"
 )
 
+// printersCLI writes a config with the printers given (TOML tables; DIR
+// stands for the test's folder) and returns the folder and a runner of the
+// CLI with that config.
+func printersCLI(t *testing.T, printers string) (dir string, run1 func(args ...string) (int, string, string)) {
+	t.Helper()
+	dir = t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	conf := "[agent]\ndata_dir = \"" + filepath.ToSlash(dir) + "/data\"\ncache_dir = \"" + filepath.ToSlash(render.DefaultCacheDir()) + "\"\n" +
+		strings.ReplaceAll(printers, "DIR", filepath.ToSlash(dir))
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		code := run(t.Context(), append(args, "--config", cfg), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+}
+
 func TestPrintersCommand(t *testing.T) {
 	z, err := fakezebra.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer z.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.toml")
-	os.WriteFile(cfg, []byte(`
-[agent]
-data_dir = "`+filepath.ToSlash(dir)+`/data"
-cache_dir = "`+filepath.ToSlash(render.DefaultCacheDir())+`"
+	dir, run1 := printersCLI(t, `
 [[printers]]
 name = "zebra"
 uri = "socket://`+z.Addr()+`"
@@ -34,14 +48,9 @@ language = "zpl"
 default = true
 [[printers]]
 name = "folder"
-uri = "file://`+filepath.ToSlash(dir)+`/out"
+uri = "file://DIR/out"
 size = "4x6"
-`), 0o600)
-	run1 := func(args ...string) (int, string, string) {
-		var out, errb strings.Builder
-		code := run(t.Context(), append(args, "--config", cfg), &out, &errb)
-		return code, out.String(), errb.String()
-	}
+`)
 	z.SetPaperOut(true)
 	code, out, errOut := run1("printers", "--json")
 	if code != 0 {
@@ -116,26 +125,17 @@ func TestDiscoveredConfigIsTOML(t *testing.T) {
 // first use; after the printer comes back with a new one, printing stops
 // with a clear error until `printers trust NAME` takes the new certificate.
 func TestPrintersTrust(t *testing.T) {
-	dir := t.TempDir()
-	eve := &printertest.Eve{Keys: filepath.Join(dir, "keys1")}
+	keys := t.TempDir()
+	eve := &printertest.Eve{Keys: filepath.Join(keys, "1")}
 	eve.Start(t)
-	cfg := filepath.Join(dir, "config.toml")
-	os.WriteFile(cfg, []byte(`
-[agent]
-data_dir = "`+filepath.ToSlash(dir)+`/data"
-cache_dir = "`+filepath.ToSlash(render.DefaultCacheDir())+`"
+	dir, run1 := printersCLI(t, `
 [[printers]]
 name = "eve"
 uri = "`+strings.Replace(eve.Endpoint, "https://", "ipps://", 1)+`"
 [[printers]]
 name = "folder"
-uri = "file://`+filepath.ToSlash(dir)+`/out"
-`), 0o600)
-	run1 := func(args ...string) (int, string, string) {
-		var out, errb strings.Builder
-		code := run(t.Context(), append(args, "--config", cfg), &out, &errb)
-		return code, out.String(), errb.String()
-	}
+uri = "file://DIR/out"
+`)
 	if code, out, errOut := run1("printers", "test", "eve"); code != 0 || !strings.Contains(out, "test label printed on eve") {
 		t.Fatalf("first print over ipps: %d %s %s", code, out, errOut)
 	}
@@ -144,7 +144,7 @@ uri = "file://`+filepath.ToSlash(dir)+`/out"
 	}
 
 	eve.Stop()
-	eve2 := &printertest.Eve{Port: eve.Port, Keys: filepath.Join(dir, "keys2")}
+	eve2 := &printertest.Eve{Port: eve.Port, Keys: filepath.Join(keys, "2")}
 	eve2.Start(t)
 	if code, _, errOut := run1("printers", "test", "eve"); code == 0 || !strings.Contains(errOut, "different TLS certificate") || strings.Contains(errOut, "offline") ||
 		!strings.Contains(errOut, "cnx-agent printers trust NAME") {

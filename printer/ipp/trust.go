@@ -81,10 +81,14 @@ func (p *Pins) Get(addr string) (string, bool, error) {
 }
 
 // Set pins fp for addr.
-func (p *Pins) Set(addr, fp string) error { return p.change(func(m map[string]string) { m[addr] = fp }) }
+func (p *Pins) Set(addr, fp string) error {
+	return p.change(func(m map[string]string) { m[addr] = fp })
+}
 
 // Forget removes addr's pin; the next connection pins what it finds.
-func (p *Pins) Forget(addr string) error { return p.change(func(m map[string]string) { delete(m, addr) }) }
+func (p *Pins) Forget(addr string) error {
+	return p.change(func(m map[string]string) { delete(m, addr) })
+}
 
 // CertChangedError is a printer presenting another certificate than the
 // one pinned: a replaced printer, a renewed certificate, or someone in the
