@@ -184,4 +184,19 @@ func TestCLIChineseMessages(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, `packages[0].receiver_city: "黄山" 不是 CNExpress 的城市`) || !strings.Contains(errOut, "未被接受") {
 		t.Errorf("zh submit: %d\n%s", code, errOut)
 	}
+	if code, _, errOut := c.run("printers", "test", "nope", "--config", cfg); code != 2 || !strings.Contains(errOut, `配置中没有名为 "nope" 的打印机`) {
+		t.Errorf("zh unknown printer: %d\n%s", code, errOut)
+	}
+	if code, _, errOut := c.run("export", "--since", "yesterday", "--config", cfg); code != 2 || !strings.Contains(errOut, `--since "yesterday":请给出日期`) {
+		t.Errorf("zh bad --since: %d\n%s", code, errOut)
+	}
+	// Help follows the language of the environment (flags are read before
+	// the config).
+	i18n.Default.SetLanguage("zh")
+	if _, _, errOut := c.run("label", "-h"); !strings.Contains(errOut, "用法:cnx-agent label") || !strings.Contains(errOut, "面单边缘内的留白,毫米") {
+		t.Errorf("zh label -h:\n%s", errOut)
+	}
+	if _, _, errOut := c.run(); !strings.Contains(errOut, "显示 CNExpress 账户和余额") {
+		t.Errorf("zh command list:\n%s", errOut)
+	}
 }

@@ -86,7 +86,7 @@ func cmdRoutes(ctx context.Context, e *env, args []string) error {
 
 func cmdCities(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--find NAME]")
-	find := fs.String("find", "", "show where a name is in the tree (exact, else names containing it)")
+	find := fs.String("find", "", i18n.T("flag.find"))
 	c, err := e.clientFrom(fs, args)
 	if err != nil {
 		return err
@@ -169,13 +169,13 @@ func cmdTrack(ctx context.Context, e *env, args []string) error {
 
 func cmdFakeServer(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--addr 127.0.0.1:8089] [--polls N] [--delay D] [--format F] [--error-rate R] [--latency D]")
-	addr := fs.String("addr", "127.0.0.1:8089", "listen address")
-	polls := fs.Int("polls", 2, "polls of GET requests/<no> until a request is done")
-	delay := fs.Duration("delay", 0, "least time from POST to done")
-	format := fs.String("format", "", "force one waybill format for all routes: 100x180, a4, 150x100, 4x6")
-	errRate := fs.Float64("error-rate", 0, "share of calls answered 503")
-	resetRate := fs.Float64("reset-rate", 0, "share of connections reset")
-	latency := fs.Duration("latency", 0, "latency added to every call")
+	addr := fs.String("addr", "127.0.0.1:8089", i18n.T("flag.addr"))
+	polls := fs.Int("polls", 2, i18n.T("flag.polls"))
+	delay := fs.Duration("delay", 0, i18n.T("flag.delay"))
+	format := fs.String("format", "", i18n.T("flag.format"))
+	errRate := fs.Float64("error-rate", 0, i18n.T("flag.error-rate"))
+	resetRate := fs.Float64("reset-rate", 0, i18n.T("flag.reset-rate"))
+	latency := fs.Duration("latency", 0, i18n.T("flag.latency"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"cnx-agent/agent/config"
 	"cnx-agent/agent/store"
 	"cnx-agent/api/fakeserver"
+	"cnx-agent/i18n"
 	"cnx-agent/printer/render"
 )
 
@@ -45,7 +46,7 @@ func demoOrders() (map[string][]byte, error) {
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--dir DIR]")
-	dir := fs.String("dir", "", "folder for the demo's data (default: a new temp folder)")
+	dir := fs.String("dir", "", i18n.T("flag.dir"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}

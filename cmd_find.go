@@ -39,8 +39,8 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 
 func cmdExport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("--since DATE [--csv]")
-	sinceArg := fs.String("since", "", "first day, YYYY-MM-DD (required)")
-	asCSV := fs.Bool("csv", false, "CSV instead of JSON")
+	sinceArg := fs.String("since", "", i18n.T("flag.since"))
+	asCSV := fs.Bool("csv", false, i18n.T("flag.csv"))
 	st, err := e.storeFrom(ctx, fs, args, 0)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	since, err := time.ParseInLocation("2006-01-02", *sinceArg, time.Local)
 	if err != nil {
-		return usageErrorf("--since %q: want a date such as 2026-12-01", *sinceArg)
+		return usageErrorf("%s", i18n.T("cli.bad_since", "Value", strconv.Quote(*sinceArg)))
 	}
 	rows, err := agent.ExportRows(ctx, st, since)
 	if err != nil {

@@ -22,9 +22,9 @@ import (
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--exit-when-idle] [--headless] [--service]")
-	idle := fs.Bool("exit-when-idle", false, "return once no job is active and the inbox is empty")
-	headless := fs.Bool("headless", false, "no tray even when a display is available")
-	asService := fs.Bool("service", false, "run under the OS service manager (set by `cnx-agent service install`)")
+	idle := fs.Bool("exit-when-idle", false, i18n.T("flag.exit-when-idle"))
+	headless := fs.Bool("headless", false, i18n.T("flag.headless"))
+	asService := fs.Bool("service", false, i18n.T("flag.service"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func runWithTray(ctx context.Context, e *env) error {
 		default:
 		}
 		if time.Now().After(deadline) {
-			return errors.New("the agent did not start its local API within a minute")
+			return errors.New(i18n.T("cli.api_not_started"))
 		}
 	}
 	if err := runTray(ctx, e, trayClient(e), false, 0); err != nil {
@@ -183,8 +183,8 @@ func cmdPrint(ctx context.Context, e *env, args []string) error {
 
 func cmdJobs(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--state STATE] [--limit N]")
-	stateName := fs.String("state", "", "only jobs in this state (queued, submitting, submitted, succeeded, failed, labels_ready, printed, needs_attention)")
-	limit := fs.Int("limit", 0, "at most this many jobs, newest first")
+	stateName := fs.String("state", "", i18n.T("flag.state"))
+	limit := fs.Int("limit", 0, i18n.T("flag.limit"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (e *env) storeFrom(ctx context.Context, fs *flag.FlagSet, args []string, na
 func jobArg(fs interface{ Arg(int) string }) (int64, error) {
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usageErrorf("%q is not a job number (see `cnx-agent jobs`)", fs.Arg(0))
+		return 0, usageErrorf("%s", i18n.T("cli.not_a_job", "Arg", strconv.Quote(fs.Arg(0))))
 	}
 	return id, nil
 }
@@ -281,8 +281,8 @@ func cmdRetry(ctx context.Context, e *env, args []string) error {
 
 func cmdResolve(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("JOB --resubmit | --request-no N")
-	resubmit := fs.Bool("resubmit", false, "post the order again as a new request (check CNExpress first: it may have the first one)")
-	requestNo := fs.String("request-no", "", "attach the request number CNExpress already has for this order")
+	resubmit := fs.Bool("resubmit", false, i18n.T("flag.resubmit"))
+	requestNo := fs.String("request-no", "", i18n.T("flag.request-no"))
 	st, err := e.storeFrom(ctx, fs, args, 1)
 	if err != nil {
 		return err

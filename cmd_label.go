@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"cnx-agent/i18n"
 	"cnx-agent/printer/epl"
 	"cnx-agent/printer/escpos"
 	"cnx-agent/printer/label"
@@ -21,20 +22,20 @@ import (
 
 func cmdLabel(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("IN.pdf -o OUT.pdf [--size 100x150] [--zpl F | --tspl F | --epl F | --escpos F | --png DIR] [--dpi 203]")
-	out := fs.String("o", "", "write the labels, one 100×150 mm page each, to this PDF")
-	size := fs.String("size", "100x150", "label size in mm (WxH), or 4x6 for inches")
-	margin := fs.Float64("margin", 2, "blank margin inside the label edge, mm")
-	upscale := fs.Float64("max-upscale", 1.5, "never enlarge a label more than this")
-	dpi := fs.Float64("dpi", 203, "printer resolution, dots per inch")
-	threshold := fs.Int("threshold", 128, "gray level (1-255) below which a dot prints")
-	dither := fs.Bool("dither", false, "dither photo-like areas (never text or barcodes)")
-	noCrop := fs.Bool("no-crop", false, "take whole pages instead of finding the label on each page")
-	zplOut := fs.String("zpl", "", "also write ZPL II to this file")
-	tsplOut := fs.String("tspl", "", "also write TSPL to this file")
-	eplOut := fs.String("epl", "", "also write EPL2 to this file")
-	escposOut := fs.String("escpos", "", "also write ESC/POS raster to this file")
-	pngDir := fs.String("png", "", "also write each label as a 1-bit PNG at --dpi into this folder")
-	stats := fs.Bool("stats", false, "print the peak memory used")
+	out := fs.String("o", "", i18n.T("flag.o"))
+	size := fs.String("size", "100x150", i18n.T("flag.size"))
+	margin := fs.Float64("margin", 2, i18n.T("flag.margin"))
+	upscale := fs.Float64("max-upscale", 1.5, i18n.T("flag.max-upscale"))
+	dpi := fs.Float64("dpi", 203, i18n.T("flag.dpi"))
+	threshold := fs.Int("threshold", 128, i18n.T("flag.threshold"))
+	dither := fs.Bool("dither", false, i18n.T("flag.dither"))
+	noCrop := fs.Bool("no-crop", false, i18n.T("flag.no-crop"))
+	zplOut := fs.String("zpl", "", i18n.T("flag.zpl"))
+	tsplOut := fs.String("tspl", "", i18n.T("flag.tspl"))
+	eplOut := fs.String("epl", "", i18n.T("flag.epl"))
+	escposOut := fs.String("escpos", "", i18n.T("flag.escpos"))
+	pngDir := fs.String("png", "", i18n.T("flag.png"))
+	stats := fs.Bool("stats", false, i18n.T("flag.stats"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("%v", err)
 	}
 	if *threshold < 1 || *threshold > 255 {
-		return usageErrorf("--threshold must be 1 to 255")
+		return usageErrorf("%s", i18n.T("cli.bad_threshold"))
 	}
 	in := fs.Arg(0)
 	src, err := os.ReadFile(in)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,7 +35,7 @@ type printerRow struct {
 
 func cmdPrinters(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[test NAME | trust NAME] [--udev-rule]")
-	udev := fs.Bool("udev-rule", false, "print the udev rules that let the agent use the USB printers found")
+	udev := fs.Bool("udev-rule", false, i18n.T("flag.udev-rule"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -182,7 +183,7 @@ func configuredNamed(ctx context.Context, e *env, name string) (configuredPrinte
 			return p, nil
 		}
 	}
-	return configuredPrinter{}, usageErrorf("no printer named %q in the config (see `cnx-agent printers`)", name)
+	return configuredPrinter{}, usageErrorf("%s", i18n.T("cli.no_printer", "Name", strconv.Quote(name)))
 }
 
 // printTest prints the test label through the printer's full path.
@@ -224,7 +225,7 @@ func trustPrinter(ctx context.Context, e *env, name string) error {
 	}
 	ip, ok := p.Printer.(*ipp.Printer)
 	if u, _ := printer.ParseURI(p.cfg.URI); !ok || u.Scheme != "ipps" {
-		return usageErrorf("printer %q (%s) is not an ipps:// printer: only those have a certificate to trust", name, p.cfg.URI)
+		return usageErrorf("%s", i18n.T("cli.not_ipps", "Name", strconv.Quote(name), "URI", p.cfg.URI))
 	}
 	pins := e.dev().pins
 	if err := pins.Forget(ip.Addr()); err != nil {

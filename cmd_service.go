@@ -125,8 +125,8 @@ func (f lineWriter) Write(p []byte) (int, error) {
 
 func cmdLogs(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[-f] [-n LINES]")
-	follow := fs.Bool("f", false, "keep printing new lines")
-	n := fs.Int("n", 100, "lines to show")
+	follow := fs.Bool("f", false, i18n.T("flag.f"))
+	n := fs.Int("n", 100, i18n.T("flag.n"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}

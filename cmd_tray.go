@@ -14,6 +14,7 @@ import (
 
 	"cnx-agent/agent/localapi"
 	"cnx-agent/gui"
+	"cnx-agent/i18n"
 )
 
 // AppID is the GUI's application ID (as in FyneApp.toml).
@@ -21,9 +22,9 @@ const AppID = "uk.co.cnexpress.agent"
 
 func cmdTray(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("[--dashboard] [--install-autostart]")
-	dash := fs.Bool("dashboard", false, "open the dashboard window at once (also where there is no tray)")
-	autostart := fs.Bool("install-autostart", false, "start the tray at login (this user)")
-	exitAfter := fs.Duration("exit-after", 0, "quit after this long (for tests)")
+	dash := fs.Bool("dashboard", false, i18n.T("flag.dashboard"))
+	autostart := fs.Bool("install-autostart", false, i18n.T("flag.install-autostart"))
+	exitAfter := fs.Duration("exit-after", 0, i18n.T("flag.exit-after"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}

@@ -39,12 +39,12 @@ type env struct {
 func (e *env) flags(usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("cnx-agent "+e.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.StringVar(&e.configPath, "config", "", "config file (default: "+config.DefaultPath()+")")
-	fs.StringVar(&e.dataDir, "data-dir", "", "data directory (overrides the config and CNX_DATA_DIR)")
-	fs.BoolVar(&e.asJSON, "json", false, "print data as JSON")
-	fs.BoolVar(&e.verbose, "v", false, "verbose logging")
+	fs.StringVar(&e.configPath, "config", "", i18n.T("flag.config", "Default", config.DefaultPath()))
+	fs.StringVar(&e.dataDir, "data-dir", "", i18n.T("flag.data-dir"))
+	fs.BoolVar(&e.asJSON, "json", false, i18n.T("flag.json"))
+	fs.BoolVar(&e.verbose, "v", false, i18n.T("flag.v"))
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: cnx-agent %s %s\n\nflags:\n", e.name, usage)
+		fmt.Fprintf(e.stderr, "%s\n\n%s\n", i18n.T("help.command_usage", "Command", e.name, "Args", usage), i18n.T("help.flags"))
 		fs.PrintDefaults()
 	}
 	return fs

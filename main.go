@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cnx-agent/i18n"
 	_ "cnx-agent/internal/plainlocale" // before Fyne reads the locale
 
 	"context"
@@ -34,34 +35,34 @@ func usageErrorf(format string, args ...any) error {
 }
 
 type command struct {
-	summary string
-	run     func(ctx context.Context, e *env, args []string) error
+	summaryKey string // the one-line summary, a catalogue key
+	run        func(ctx context.Context, e *env, args []string) error
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"run":         {"run the agent in the foreground (--exit-when-idle for scripts)", cmdRun},
-		"submit":      {"queue order files (POST requests JSON) as jobs", cmdSubmit},
-		"print":       {"print the labels of a request created elsewhere: print REQUEST_NO", cmdPrint},
-		"jobs":        {"list jobs (--json, --state STATE)", cmdJobs},
-		"retry":       {"retry a failed or stuck job: retry JOB", cmdRetry},
-		"resolve":     {"resolve a job that needs attention: resolve JOB --resubmit | --request-no N", cmdResolve},
-		"reprint":     {"print labels again: reprint JOB | REQUEST_NO[-TRACKING_NO] | TRACKING_NO | ORDER_NO", cmdReprint},
-		"find":        {"find the job of a tracking, request, order or package number: find CODE", cmdFind},
-		"export":      {"one row per package since a day, for the shop or accounting: export --since DATE [--csv]", cmdExport},
-		"account":     {"show the CNExpress account and credit", cmdAccount},
-		"products":    {"list the products orders may contain", cmdProducts},
-		"cities":      {"list receiver cities (--find NAME)", cmdCities},
-		"routes":      {"list routes (lines)", cmdRoutes},
-		"track":       {"show a parcel's tracking: track TRACKING_NO", cmdTrack},
-		"fake-server": {"run the fake CNExpress API (--addr 127.0.0.1:8089)", cmdFakeServer},
-		"demo":        {"run the whole pipeline against the fake server, in a temp folder", cmdDemo},
-		"tray":        {"the tray and dashboard (--dashboard, --install-autostart)", cmdTray},
-		"service":     {"install|uninstall|start|stop|restart|status the OS service", cmdService},
-		"logs":        {"show the agent's log (-f to follow)", cmdLogs},
-		"printers":    {"list printers with live state and discover others; printers test NAME; printers trust NAME (ipps); --udev-rule", cmdPrinters},
-		"label":       {"lay out any waybill PDF as labels: label IN.pdf -o OUT.pdf [--zpl F] [--png DIR]", cmdLabel},
-		"version":     {"print the version", cmdVersion},
+		"run":         {"cmd.run", cmdRun},
+		"submit":      {"cmd.submit", cmdSubmit},
+		"print":       {"cmd.print", cmdPrint},
+		"jobs":        {"cmd.jobs", cmdJobs},
+		"retry":       {"cmd.retry", cmdRetry},
+		"resolve":     {"cmd.resolve", cmdResolve},
+		"reprint":     {"cmd.reprint", cmdReprint},
+		"find":        {"cmd.find", cmdFind},
+		"export":      {"cmd.export", cmdExport},
+		"account":     {"cmd.account", cmdAccount},
+		"products":    {"cmd.products", cmdProducts},
+		"cities":      {"cmd.cities", cmdCities},
+		"routes":      {"cmd.routes", cmdRoutes},
+		"track":       {"cmd.track", cmdTrack},
+		"fake-server": {"cmd.fake-server", cmdFakeServer},
+		"demo":        {"cmd.demo", cmdDemo},
+		"tray":        {"cmd.tray", cmdTray},
+		"service":     {"cmd.service", cmdService},
+		"logs":        {"cmd.logs", cmdLogs},
+		"printers":    {"cmd.printers", cmdPrinters},
+		"label":       {"cmd.label", cmdLabel},
+		"version":     {"cmd.version", cmdVersion},
 	}
 }
 
@@ -104,18 +105,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: cnx-agent COMMAND [flags] [args]")
-	fmt.Fprintln(w, "\ncommands:")
+	fmt.Fprintln(w, i18n.T("help.usage"))
+	fmt.Fprintln(w, "\n"+i18n.T("help.commands"))
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, i18n.T(cmds[n].summaryKey))
 	}
-	fmt.Fprintln(w, "\nflags common to most commands: --config FILE, --data-dir DIR, --json, -v")
-	fmt.Fprintln(w, "run 'cnx-agent COMMAND -h' for a command's flags")
+	fmt.Fprintln(w, "\n"+i18n.T("help.common"))
+	fmt.Fprintln(w, i18n.T("help.more"))
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"cnx-agent/agent"
 	"cnx-agent/agent/config"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
+	"cnx-agent/i18n"
 	"cnx-agent/printer"
 	"cnx-agent/printer/folder"
 	"cnx-agent/printer/ipp"
@@ -96,7 +99,7 @@ func buildPrinter(ctx context.Context, pc config.Printer, dev *devices) (configu
 	}
 	needRaw := func() error {
 		if out.lang == printer.PDF {
-			return fmt.Errorf("uri %s sends raw bytes: set language to zpl, tspl, epl or escpos", pc.URI)
+			return errors.New(i18n.T("config.needs_raw", "URI", pc.URI))
 		}
 		return nil
 	}
@@ -141,7 +144,7 @@ func buildPrinter(ctx context.Context, pc config.Printer, dev *devices) (configu
 		}
 		out.Printer, err = raw(winspool.New(pc.Name, u.Queue))
 	default:
-		return fail(fmt.Errorf("uri scheme %q: allowed: %s", u.Scheme, printer.AllowedURIs))
+		return fail(errors.New(i18n.T("config.bad_scheme", "Scheme", strconv.Quote(u.Scheme), "Allowed", printer.AllowedURIs)))
 	}
 	if err != nil {
 		return fail(err)
