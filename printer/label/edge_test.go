@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -196,4 +198,57 @@ func TestBadPDFs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestObjectStreamInput: a waybill written with object streams (PDF 1.5+,
+// what most PDF libraries write today) makes the same label as the same
+// waybill without them. pdfcpu keeps such objects undecoded until asked,
+// and once wrote them out without the objects they point to: the label PDF
+// lost its fonts' descendants and was invalid.
+func TestObjectStreamInput(t *testing.T) {
+	t.Parallel()
+	plain := waybills(t, fakeserver.Format100x180, 2)
+	var packed bytes.Buffer
+	if err := pdfapi.Optimize(bytes.NewReader(plain), &packed, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(packed.Bytes(), []byte("/ObjStm")) {
+		t.Fatal("the rewritten waybill has no object stream: the test tests nothing")
+	}
+	strict := model.NewDefaultConfiguration()
+	strict.ValidationMode = model.ValidationStrict
+
+	want := rasters(t, mustConvert(t, plain), 203)
+	got := mustConvert(t, packed.Bytes())
+	if err := pdfapi.Validate(bytes.NewReader(got), strict); err != nil {
+		t.Fatalf("label PDF from an object-stream waybill is invalid: %v", err)
+	}
+	for i, bm := range rasters(t, got, 203) {
+		if !bm.Equal(want[i]) {
+			t.Errorf("label %d differs from the one made from the plain waybill (%d against %d black dots)", i+1, bm.Black(), want[i].Black())
+		}
+	}
+
+	// A merged request file is split page by page first.
+	dir := t.TempDir()
+	in := filepath.Join(dir, "merged.pdf")
+	if err := os.WriteFile(in, packed.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := label.NewAnySize(label.Options{}, renderer(t)).SplitPages(context.Background(), in, dir)
+	if err != nil || len(pages) != 2 {
+		t.Fatalf("split: %v %v", pages, err)
+	}
+	for _, p := range pages {
+		b, _ := os.ReadFile(p)
+		if err := pdfapi.Validate(bytes.NewReader(b), strict); err != nil {
+			t.Errorf("split page %s is invalid: %v", filepath.Base(p), err)
+		}
+	}
+}
+
+func mustConvert(t *testing.T, src []byte) []byte {
+	t.Helper()
+	pdf, _ := convert(t, src, label.Options{})
+	return pdf
 }

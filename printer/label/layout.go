@@ -117,6 +117,9 @@ func readPDF(src []byte) (*model.Context, error) {
 	if pctx.Encrypt != nil && pctx.E == nil {
 		return nil, ErrEncrypted
 	}
+	if err := decodeLazy(pctx); err != nil {
+		return nil, fmt.Errorf("unreadable PDF: %w", err)
+	}
 	if err := pctx.EnsurePageCount(); err != nil {
 		return nil, fmt.Errorf("unreadable PDF: %w", err)
 	}
@@ -124,6 +127,28 @@ func readPDF(src []byte) (*model.Context, error) {
 		return nil, errors.New("the PDF has no pages")
 	}
 	return pctx, nil
+}
+
+// decodeLazy decodes every object kept in an object stream. pdfcpu leaves
+// them undecoded until something asks for one, and its writer copies an
+// undecoded object as it stands without following its references, so the
+// objects only it points to (a Type0 font's descendant, a font file) were
+// left out of the label PDF: broken fonts from any PDF 1.5+ waybill that
+// uses object streams.
+func decodeLazy(pctx *model.Context) error {
+	for nr, e := range pctx.Table {
+		if _, ok := e.Object.(types.LazyObjectStreamObject); !ok || e.Free {
+			continue
+		}
+		gen := 0
+		if e.Generation != nil {
+			gen = *e.Generation
+		}
+		if _, err := pctx.Dereference(*types.NewIndirectRef(nr, gen)); err != nil {
+			return fmt.Errorf("object %d: %w", nr, err)
+		}
+	}
+	return nil
 }
 
 func pageGeom(pctx *model.Context, p int) (geom, error) {
