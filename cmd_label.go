@@ -30,6 +30,7 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 	threshold := fs.Int("threshold", 128, i18n.T("flag.threshold"))
 	dither := fs.Bool("dither", false, i18n.T("flag.dither"))
 	noCrop := fs.Bool("no-crop", false, i18n.T("flag.no-crop"))
+	noSnap := fs.Bool("no-snap", false, i18n.T("flag.no-snap"))
 	zplOut := fs.String("zpl", "", i18n.T("flag.zpl"))
 	tsplOut := fs.String("tspl", "", i18n.T("flag.tspl"))
 	eplOut := fs.String("epl", "", i18n.T("flag.epl"))
@@ -86,7 +87,7 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *zplOut != "" || *tsplOut != "" || *eplOut != "" || *escposOut != "" || *pngDir != "" {
-		if err := writeRasters(ctx, label.NewMaker(opts, r), pdf.Bytes(), raster.Options{Threshold: uint8(*threshold), Dither: *dither}, *dpi, sz,
+		if err := writeRasters(ctx, label.NewMaker(opts, r), pdf.Bytes(), raster.Options{Threshold: uint8(*threshold), Dither: *dither, NoSnap: *noSnap}, *dpi, sz,
 			map[string]string{"zpl": *zplOut, "tspl": *tsplOut, "epl": *eplOut, "escpos": *escposOut}, *pngDir); err != nil {
 			return err
 		}

@@ -95,7 +95,7 @@ func buildPrinter(ctx context.Context, pc config.Printer, dev *devices) (configu
 			return nil, err
 		}
 		mk := label.NewMaker(label.Options{Size: out.size, DPI: dpi}, r)
-		return printer.NewRaw(pc.Name, out.lang, mk, send, raster.Options{Threshold: uint8(pc.Threshold), Dither: pc.Dither}), nil
+		return printer.NewRaw(pc.Name, out.lang, mk, send, raster.Options{Threshold: uint8(pc.Threshold), Dither: pc.Dither, NoSnap: pc.NoBarcodeSnap}), nil
 	}
 	needRaw := func() error {
 		if out.lang == printer.PDF {

@@ -70,9 +70,12 @@ type Printer struct {
 	Default  bool     `toml:"default" json:"default"`
 	Routes   []string `toml:"routes" json:"routes,omitempty"`
 	// Threshold is the gray level below which a dot prints (raw printers,
-	// default 128); Dither dithers photo-like areas only.
-	Threshold int  `toml:"threshold" json:"threshold,omitempty"`
-	Dither    bool `toml:"dither" json:"dither,omitempty"`
+	// default 128); Dither dithers photo-like areas only; NoBarcodeSnap
+	// leaves 1D barcodes as thresholded instead of redrawing them with
+	// modules of whole dots.
+	Threshold     int  `toml:"threshold" json:"threshold,omitempty"`
+	Dither        bool `toml:"dither" json:"dither,omitempty"`
+	NoBarcodeSnap bool `toml:"no_barcode_snap" json:"no_barcode_snap,omitempty"`
 }
 
 // Webhook is one [[webhooks]] entry: every job state change is POSTed to

@@ -1,6 +1,6 @@
 // Package raster holds 1-bit label bitmaps: thresholded from a render
-// (line art and barcodes stay sharp), with optional ordered dithering
-// limited to photo-like areas.
+// (line art and barcodes stay sharp), 1D barcodes redrawn with modules of
+// whole dots, and optional ordered dithering limited to photo-like areas.
 package raster
 
 import (
@@ -92,6 +92,9 @@ type Options struct {
 	// Dither areas that look like photographs (mostly mid-grays) with an
 	// ordered 4×4 pattern; text, lines and barcodes are never dithered.
 	Dither bool
+	// NoSnap leaves 1D barcodes as thresholded instead of redrawing them
+	// with every module a whole number of dots.
+	NoSnap bool
 }
 
 // bayer4 is the 4×4 ordered-dither matrix, scaled to 0..255.
@@ -117,6 +120,9 @@ func FromGray(img *image.Gray, opts Options) *Bitmap {
 	}
 	if opts.Dither {
 		ditherPhotos(img, b)
+	}
+	if !opts.NoSnap {
+		snapBarcodes(img, b, opts.Threshold)
 	}
 	return b
 }
