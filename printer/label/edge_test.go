@@ -281,3 +281,86 @@ func mustConvert(t *testing.T, src []byte) []byte {
 	pdf, _ := convert(t, src, label.Options{})
 	return pdf
 }
+
+// TestAnnotationsPrinted: what a label generator put in annotations (a
+// filled-in form field, a stamp) is printed when its Print flag says so,
+// turned by its appearance's own /Matrix; hidden and screen-only ones are
+// not.
+func TestAnnotationsPrinted(t *testing.T) {
+	t.Parallel()
+	base := waybills(t, fakeserver.Format100x180, 1)
+	// A 40×10 pt black box drawn by the appearance, placed in the blank
+	// space above the waybill's footer.
+	withAnnot := func(t *testing.T, flags int, turned bool) []byte {
+		t.Helper()
+		pctx, err := pdfapi.ReadContext(bytes.NewReader(base), model.NewDefaultConfiguration())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap, err := pctx.NewStreamDictForBuf([]byte("0 g 0 0 40 10 re f"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap.Dict["Type"], ap.Dict["Subtype"] = types.Name("XObject"), types.Name("Form")
+		ap.Dict["BBox"] = types.NewNumberArray(0, 0, 40, 10)
+		rect := types.NewNumberArray(60, 100, 180, 130) // 120×30 pt: the box stretched
+		if turned {
+			ap.Dict["Matrix"] = types.NewNumberArray(0, 1, -1, 0, 0, 0)
+			rect = types.NewNumberArray(60, 100, 90, 220) // 30×120 pt
+		}
+		if err := ap.Encode(); err != nil {
+			t.Fatal(err)
+		}
+		apRef, err := pctx.IndRefForNewObject(*ap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		annot, err := pctx.IndRefForNewObject(types.Dict{
+			"Type": types.Name("Annot"), "Subtype": types.Name("Square"), "Rect": rect,
+			"F": types.Integer(flags), "AP": types.Dict{"N": *apRef},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pctx.EnsurePageCount(); err != nil {
+			t.Fatal(err)
+		}
+		page, _, _, err := pctx.PageDict(1, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page["Annots"] = types.Array{*annot}
+		var out bytes.Buffer
+		if err := pdfapi.WriteContext(pctx, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Bytes()
+	}
+	plain := rasters(t, mustConvert(t, base), 203)[0].Black()
+	tests := []struct {
+		name    string
+		flags   int
+		turned  bool
+		printed bool
+	}{
+		{"print flag", 4, false, true},
+		{"print flag, turned appearance", 4, true, true},
+		{"hidden", 4 | 2, false, false},
+		{"screen only", 0, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			label := mustConvert(t, withAnnot(t, tt.flags, tt.turned))
+			extra := rasters(t, label, 203)[0].Black() - plain
+			// 120×30 pt (42×10.6 mm) at the label's scale (the 100×180 mm
+			// page fits in 146 mm: ×0.81) and 8 dots a mm is 274×69 dots.
+			if tt.printed && (extra < 17000 || extra > 21000) {
+				t.Errorf("the annotation added %d black dots, want about 18,900", extra)
+			}
+			if !tt.printed && extra != 0 {
+				t.Errorf("a %s annotation added %d black dots", tt.name, extra)
+			}
+		})
+	}
+}

@@ -360,6 +360,24 @@ func (m *Maker) build(pctx *model.Context, pieces []piece, w io.Writer) error {
 	return nil
 }
 
+// withXObjects returns a copy of res with more XObjects.
+func withXObjects(pctx *model.Context, res, more types.Dict) (types.Dict, error) {
+	out := res.Clone().(types.Dict)
+	xo, err := pctx.DereferenceDict(res["XObject"])
+	if err != nil {
+		return nil, err
+	}
+	merged := types.Dict{}
+	for k, v := range xo {
+		merged[k] = v
+	}
+	for k, v := range more {
+		merged[k] = v
+	}
+	out["XObject"] = merged
+	return out, nil
+}
+
 // pageForm makes a form XObject of page p's content and resources.
 func pageForm(pctx *model.Context, p int, g geom) (*types.IndirectRef, error) {
 	d, _, inh, err := pctx.PageDict(p, false)
@@ -373,6 +391,19 @@ func pageForm(pctx *model.Context, p int, g geom) (*types.IndirectRef, error) {
 	res := inh.Resources
 	if res == nil {
 		res = types.Dict{}
+	}
+	annots, xobjs, err := annotAppearances(pctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("annotations: %w", err)
+	}
+	if annots != "" {
+		// The page's own drawing is wrapped so a graphics state it leaves
+		// behind does not move the appearances; the resources are copied,
+		// as other pages may share them.
+		content = append(append([]byte("q\n"), content...), "\nQ\n"+annots...)
+		if res, err = withXObjects(pctx, res, xobjs); err != nil {
+			return nil, fmt.Errorf("annotations: %w", err)
+		}
 	}
 	sd := types.StreamDict{
 		Dict: types.Dict{

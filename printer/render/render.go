@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/enums"
 	pdferrors "github.com/klippa-app/go-pdfium/errors"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
@@ -150,13 +151,16 @@ func (d *Doc) Size(i int) (w, h float64, err error) {
 	return res.Width, res.Height, nil
 }
 
-// Gray renders page i (0-based) as displayed into exactly w×h pixels.
+// Gray renders page i (0-based) as displayed into exactly w×h pixels,
+// with its annotations' appearances (what the label layout flattens into
+// the label).
 func (d *Doc) Gray(i, w, h int) (img *image.Gray, err error) {
 	d.r.mu.Lock()
 	defer d.r.mu.Unlock()
 	defer recoverInto(&err)
 	res, err := d.r.inst.RenderPageInPixels(&requests.RenderPageInPixels{
 		Page: d.page(i), Width: w, Height: h, ImageFormat: requests.RenderImageFormatGrayscale,
+		RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("render page %d: %w", i+1, err)
