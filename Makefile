@@ -39,8 +39,11 @@ deps:
 # packages without a GUI are vetted for Windows without cgo.
 WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
 	GOOS=windows CGO_ENABLED=0 $(GO) vet ./agent/... ./api/... ./printer/...
 
 windows:

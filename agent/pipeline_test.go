@@ -361,7 +361,7 @@ func (e printErr) MayHavePrinted() bool { return e.maybe }
 
 func (p refusingPrinter) Name() string { return "refusing" }
 func (p refusingPrinter) Print(context.Context, string, string) error {
-	return printErr{p.maybe}
+	return printErr(p)
 }
 
 var _ agent.Printer = refusingPrinter{}

@@ -8,9 +8,7 @@ import (
 func TestThreshold(t *testing.T) {
 	t.Parallel()
 	img := image.NewGray(image.Rect(0, 0, 10, 1))
-	for x, g := range []uint8{0, 40, 127, 128, 200, 255, 90, 160, 10, 250} {
-		img.Pix[x] = g
-	}
+	copy(img.Pix, []uint8{0, 40, 127, 128, 200, 255, 90, 160, 10, 250})
 	tests := []struct {
 		th   uint8
 		want string
