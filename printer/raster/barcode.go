@@ -14,8 +14,9 @@ import (
 // levels, works out the module width and each bar's and space's number of
 // modules, and redraws the symbol with every module the same whole number
 // of dots, centered where it was. Symbols whose widths are not whole
-// multiples of one module (a Code 39 with a 2.5:1 ratio), that overlap
-// other marks, or that would not fit are left as thresholded.
+// multiples of one module (a Code 39 with a 2.3:1 ratio; 2.5:1 is, in
+// half-narrow modules), that something is drawn across, or that would not
+// fit are left as thresholded.
 
 const (
 	maxElement = 24 // dots: the widest bar or space of a symbol (4 modules of 6 dots)
