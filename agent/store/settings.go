@@ -11,7 +11,8 @@ import (
 // again after a restart.
 const (
 	// SettingDefaultPrinter is the printer chosen as default in the
-	// dashboard or the local API; it wins over the config's default = true.
+	// dashboard or the local API (JSON, with the config's default at the
+	// time); it wins over the config's default = true while that stays.
 	SettingDefaultPrinter = "default_printer"
 )
 
