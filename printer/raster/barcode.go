@@ -19,7 +19,7 @@ import (
 // fit are left as thresholded.
 
 const (
-	maxElement = 24 // dots: the widest bar or space of a symbol (4 modules of 6 dots)
+	maxElement = 40 // dots: the widest bar or space of a symbol (4 modules of 10 dots)
 	minBars    = 12 // bars in a row before it may be a barcode
 	minLines   = 16 // lines a pattern must hold, near enough unchanged
 )
@@ -89,15 +89,20 @@ type seq struct{ edges []int }
 func (s seq) start() int { return s.edges[0] }
 func (s seq) end() int   { return s.edges[len(s.edges)-1] }
 
-// seqs finds the runs of at least minBars narrow bars with narrow gaps. A
-// gap wider than six of the thinnest bar so far ends a run: spaces inside
-// a symbol are at most four modules, the quiet zone around it ten.
+// seqs finds the runs of at least minBars narrow bars with narrow gaps and
+// a quiet zone either side. A gap wider than six of the thinnest bar so
+// far ends a run: spaces inside a symbol are at most four modules, the
+// quiet zone around it ten. A run that ends at anything else (a bar too
+// wide, the edge of the line) is a piece of something, not a symbol.
 func (p *plane) seqs(line []byte) []seq {
 	var out []seq
 	var cur []int
 	thinnest := 0
-	flush := func() {
-		if len(cur) >= 2*minBars {
+	quiet := func() int { return max(8, 6*thinnest) }
+	// flush keeps the run if it has bars enough and white for a quiet
+	// zone before it and up to next (the next dark dot, or the line's end).
+	flush := func(next int) {
+		if len(cur) >= 2*minBars && next-cur[len(cur)-1] > quiet() && p.whiteBefore(line, cur[0], quiet()) {
 			out = append(out, seq{edges: append([]int(nil), cur...)})
 		}
 		cur, thinnest = cur[:0], 0
@@ -112,19 +117,33 @@ func (p *plane) seqs(line []byte) []seq {
 			x++
 		}
 		if x-s > maxElement {
-			flush()
+			flush(s)
 			continue
 		}
-		if len(cur) > 0 && s-cur[len(cur)-1] > min(maxElement, max(8, 6*thinnest)) {
-			flush()
+		if len(cur) > 0 && s-cur[len(cur)-1] > quiet() {
+			flush(s)
 		}
 		cur = append(cur, s, x)
 		if thinnest == 0 || x-s < thinnest {
 			thinnest = x - s
 		}
 	}
-	flush()
+	flush(len(line))
 	return out
+}
+
+// whiteBefore reports whether the n dots before x are white and inside
+// the line.
+func (p *plane) whiteBefore(line []byte, x, n int) bool {
+	if x-n < 0 {
+		return false
+	}
+	for i := x - n; i < x; i++ {
+		if line[i] < p.th {
+			return false
+		}
+	}
+	return true
 }
 
 // region is a barcode candidate: lines first..last hold one pattern.

@@ -130,6 +130,7 @@ func TestSnapBarcodes(t *testing.T) {
 		{"2.2 dots down to 2", 2.2, 150.5, false, 0, 2},
 		{"whole dots stay", 2, 150, false, 0, 2},
 		{"3.6 dots up to 4", 3.6, 150.25, false, 0, 4},
+		{"6.5 dots up to 7: wide spaces stay inside the symbol", 6.5, 200.4, false, 0, 7},
 		{"lying down", 1.5, 200.3, true, 0, 2},
 		{"no room to grow: down to 1", 1.5, 200.3, false, 18, 1},
 		{"no quiet zone to grow into: down to 1", 1.5, 12.6, false, 0, 1},
@@ -137,7 +138,7 @@ func TestSnapBarcodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			w, h := 800, 120
+			w, h := 1400, 120
 			if tt.turned {
 				w, h = h, w
 			}
@@ -210,6 +211,10 @@ func TestSnapLeavesOthers(t *testing.T) {
 					img.Pix[y*img.Stride+x] = 0
 				}
 			}
+		}},
+		{"bars running into a block (no quiet zone)", func(img *image.Gray) {
+			drawBars(img, elements(mods, 1.5), 100.3, 20, 100, false)
+			drawBars(img, []float64{60}, 100.3+1.5*float64(len(mods))+3, 20, 100, false)
 		}},
 		{"short bars (a 2D code's row)", func(img *image.Gray) {
 			drawBars(img, elements(mods, 1.5), 40.3, 20, 30, false)
