@@ -172,15 +172,19 @@ func TestFakeWaybillsScan(t *testing.T) {
 			if n != 2 {
 				t.Fatalf("%d labels, want 2", n)
 			}
-			bms := rasters(t, pdf, 203)
-			for i, bm := range bms {
-				if bm.W != 799 || bm.H != 1198 {
-					t.Errorf("raster %v, want 799×1198 dots", bm)
-				}
-				got, err := decode(t, bm.Image())
-				want := []string{"TEST00000001", "TEST00000002"}[i]
-				if err != nil || got != want {
-					t.Errorf("label %d: barcode %q, %v; want %q", i+1, got, err, want)
+			for _, r := range []struct {
+				dpi  float64
+				w, h int
+			}{{203, 799, 1198}, {300, 1181, 1771}} {
+				for i, bm := range rasters(t, pdf, r.dpi) {
+					if bm.W != r.w || bm.H != r.h {
+						t.Errorf("raster %v at %.0f dpi, want %d×%d dots", bm, r.dpi, r.w, r.h)
+					}
+					got, err := decode(t, bm.Image())
+					want := []string{"TEST00000001", "TEST00000002"}[i]
+					if err != nil || got != want {
+						t.Errorf("label %d at %.0f dpi: barcode %q, %v; want %q", i+1, r.dpi, got, err, want)
+					}
 				}
 			}
 		})
