@@ -227,20 +227,13 @@ func trustPrinter(ctx context.Context, e *env, name string) error {
 	if u, _ := printer.ParseURI(p.cfg.URI); !ok || u.Scheme != "ipps" {
 		return usageErrorf("%s", i18n.T("cli.not_ipps", "Name", strconv.Quote(name), "URI", p.cfg.URI))
 	}
-	pins := e.dev().pins
-	if err := pins.Forget(ip.Addr()); err != nil {
-		return err
-	}
 	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := ip.Info(qctx); err != nil {
-		return fmt.Errorf("printer %q: %w", name, err)
-	}
-	fp, pinned, err := pins.Get(ip.Addr())
+	fp, err := ip.Trust(qctx)
 	switch {
 	case err != nil:
 		return err
-	case !pinned:
+	case fp == "":
 		fmt.Fprintln(e.stdout, i18n.T("cli.trusted_ca", "Name", name, "Addr", ip.Addr()))
 	default:
 		fmt.Fprintln(e.stdout, i18n.T("cli.trusted", "Name", name, "Addr", ip.Addr(), "Fingerprint", fp))

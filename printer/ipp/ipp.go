@@ -7,6 +7,7 @@ package ipp
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,9 @@ type Printer struct {
 	// Raw, if set, turns the label PDF into the queue's raw language
 	// (sent as application/vnd.cups-raw).
 	Raw *printer.Raw
+	// pins and roots, for an ipps printer: see TrustOnFirstUse.
+	pins  *Pins
+	roots *x509.CertPool
 }
 
 // New returns a printer at an IPP endpoint (http://host:631/printers/q or

@@ -115,51 +115,87 @@ func Fingerprint(cert *x509.Certificate) string {
 // its address, pinning the first one it sees. Roots, if not nil, replaces
 // the system's CAs (tests).
 func (p *Printer) TrustOnFirstUse(pins *Pins, roots *x509.CertPool) {
-	d := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	p.pins, p.roots = pins, roots
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		raw, err := d.DialContext(ctx, network, addr)
+		c, vouched, err := p.dialTLS(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		host, _, _ := net.SplitHostPort(addr)
-		// The chain is checked below, against the CAs or the pin.
-		c := tls.Client(raw, &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}) //nolint:gosec
-		if err := c.HandshakeContext(ctx); err != nil {
-			raw.Close()
-			return nil, err
-		}
-		if err := checkCert(pins, roots, addr, host, c.ConnectionState().PeerCertificates); err != nil {
-			c.Close()
-			return nil, err
+		if !vouched {
+			if err := p.checkPin(addr, c.ConnectionState().PeerCertificates[0]); err != nil {
+				c.Close()
+				return nil, err
+			}
 		}
 		return c, nil
 	}
 	p.hc = &http.Client{Timeout: p.hc.Timeout, Transport: t}
 }
 
-func checkCert(pins *Pins, roots *x509.CertPool, addr, host string, certs []*x509.Certificate) error {
+// dialTLS connects and shakes hands, taking any certificate; vouched says
+// whether the CAs vouch for the one the printer showed.
+func (p *Printer) dialTLS(ctx context.Context, network, addr string) (c *tls.Conn, vouched bool, err error) {
+	d := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	raw, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, false, err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	// The chain is checked below, against the CAs, and by the caller
+	// against the pin.
+	c = tls.Client(raw, &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}) //nolint:gosec
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, false, err
+	}
+	certs := c.ConnectionState().PeerCertificates
 	if len(certs) == 0 {
-		return fmt.Errorf("the printer at %s sent no TLS certificate", addr)
+		c.Close()
+		return nil, false, fmt.Errorf("the printer at %s sent no TLS certificate", addr)
 	}
 	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
+	for _, cert := range certs[1:] {
+		inter.AddCert(cert)
 	}
-	if _, err := certs[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter}); err == nil {
-		return nil
-	}
-	now := Fingerprint(certs[0])
-	was, ok, err := pins.Get(addr)
+	_, verr := certs[0].Verify(x509.VerifyOptions{DNSName: host, Roots: p.roots, Intermediates: inter})
+	return c, verr == nil, nil
+}
+
+// checkPin pins cert for addr if nothing is pinned, and refuses another.
+func (p *Printer) checkPin(addr string, cert *x509.Certificate) error {
+	now := Fingerprint(cert)
+	was, ok, err := p.pins.Get(addr)
 	switch {
 	case err != nil:
 		return err
 	case !ok:
-		return pins.Set(addr, now)
+		return p.pins.Set(addr, now)
 	case was != now:
-		return &CertChangedError{Addr: addr, Was: was, Now: now, PinsFile: pins.Path()}
+		return &CertChangedError{Addr: addr, Was: was, Now: now, PinsFile: p.pins.Path()}
 	}
 	return nil
+}
+
+// Trust pins the certificate the printer shows now, in place of the one
+// pinned before (a replaced printer, a renewed certificate), and returns
+// its fingerprint; "" when the CAs vouch for it and no pin is needed. The
+// old pin stays if the printer cannot be reached.
+func (p *Printer) Trust(ctx context.Context) (fingerprint string, err error) {
+	if p.pins == nil {
+		return "", errors.New("not an ipps printer")
+	}
+	addr := p.Addr()
+	c, vouched, err := p.dialTLS(ctx, "tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("printer %q at %s: %w", p.name, addr, err)
+	}
+	defer c.Close()
+	if vouched {
+		return "", p.pins.Forget(addr)
+	}
+	fp := Fingerprint(c.ConnectionState().PeerCertificates[0])
+	return fp, p.pins.Set(addr, fp)
 }
 
 // Addr is the host:port the printer is reached at.

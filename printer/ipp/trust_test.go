@@ -65,21 +65,32 @@ func TestIPPSTrustOnFirstUse(t *testing.T) {
 	if docs, _ := filepath.Glob(filepath.Join(eve2.Spool, "*")); len(docs) != 0 {
 		t.Fatalf("a printer with a changed certificate was sent %v", docs)
 	}
-	if err := pins.Forget(p.Addr()); err != nil {
-		t.Fatal(err)
+	if fp, err := p.Trust(ctx); err != nil || fp != changed.Now {
+		t.Fatalf("trust: %q, %v; want %s", fp, err, changed.Now)
 	}
 	if err := p.Print(ctx, file, "CE2017080400000004-TEST00000003"); err != nil {
 		t.Fatalf("print after trusting the new certificate: %v", err)
 	}
 
-	// A certificate the roots vouch for needs no pin.
-	if err := pins.Forget(p.Addr()); err != nil {
-		t.Fatal(err)
+	// Trusting a printer that does not answer keeps the pin.
+	eve2.Stop()
+	if _, err := p.Trust(ctx); err == nil {
+		t.Fatal("trust with the printer gone: no error")
 	}
+	if pin, ok, _ := pins.Get(p.Addr()); !ok || pin != changed.Now {
+		t.Fatalf("pin after a failed trust: %q %v, want %s kept", pin, ok, changed.Now)
+	}
+
+	// A certificate the roots vouch for needs no pin.
+	eve3 := &printertest.Eve{Port: eve.Port, Keys: eve2.Keys}
+	eve3.Start(t)
 	roots := x509.NewCertPool()
 	roots.AddCert(certIn(t, eve2.Keys))
-	p = ipp.New("eve", eve2.Endpoint, 100, 150)
+	p = ipp.New("eve", eve3.Endpoint, 100, 150)
 	p.TrustOnFirstUse(pins, roots)
+	if fp, err := p.Trust(ctx); err != nil || fp != "" {
+		t.Fatalf("trust of a CA-verified printer: %q, %v; want no pin", fp, err)
+	}
 	if _, err := p.Info(ctx); err != nil {
 		t.Fatalf("CA-verified printer: %v", err)
 	}
