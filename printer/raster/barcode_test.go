@@ -250,3 +250,78 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// FuzzSnap: snapping never panics, whatever the page holds; the seeds are
+// anti-aliased barcodes near the page's edges.
+func FuzzSnap(f *testing.F) {
+	f.Add(uint16(200), uint16(40), 1.5, 3.3, []byte("TEST00000001"))
+	f.Add(uint16(90), uint16(20), 2.2, 0.0, []byte("1"))
+	f.Add(uint16(300), uint16(30), 0.7, 1.0, []byte("ABCDEFGHIJKLMNOP"))
+	f.Fuzz(func(t *testing.T, w, h uint16, x, x0 float64, text []byte) {
+		if w == 0 || h == 0 || w > 600 || h > 200 || !(x > 0.3 && x < 12) || !(x0 >= 0 && x0 < 600) || len(text) == 0 || len(text) > 40 {
+			t.Skip()
+		}
+		m, err := oned.NewCode128Writer().Encode(string(text), gozxing.BarcodeFormat_CODE_128, 0, 1,
+			map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 0})
+		if err != nil {
+			t.Skip()
+		}
+		mods := make([]bool, m.GetWidth())
+		for i := range mods {
+			mods[i] = m.Get(i, 0)
+		}
+		img := page(int(w), int(h))
+		els := elements(mods, x)
+		// Clip the symbol to the page, as a crop would.
+		var clipped []float64
+		pos := x0
+		for _, e := range els {
+			if pos+e >= float64(w) {
+				break
+			}
+			clipped = append(clipped, e)
+			pos += e
+		}
+		drawBars(img, clipped, x0, int(h)/4, int(h)-int(h)/4, false)
+		for _, turned := range []bool{false, true} {
+			if turned {
+				img = transpose(img)
+			}
+			FromGray(img, Options{})
+		}
+	})
+}
+
+func transpose(src *image.Gray) *image.Gray {
+	b := src.Bounds()
+	dst := image.NewGray(image.Rect(0, 0, b.Dy(), b.Dx()))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			dst.Pix[x*dst.Stride+y] = src.Pix[y*src.Stride+x]
+		}
+	}
+	return dst
+}
+
+// FuzzSnapPixels: snapping never panics on any gray page, here pages made
+// of stripes whose widths and grays come from the input.
+func FuzzSnapPixels(f *testing.F) {
+	f.Add(uint8(64), []byte{0, 3, 255, 2, 0, 1, 255, 4, 128, 2, 0, 2, 255, 1})
+	f.Fuzz(func(t *testing.T, h uint8, stripes []byte) {
+		if h < 2 || len(stripes) < 2 {
+			t.Skip()
+		}
+		var row []byte
+		for i := 0; i+1 < len(stripes) && len(row) < 800; i += 2 {
+			for range int(stripes[i+1]%30) + 1 {
+				row = append(row, stripes[i])
+			}
+		}
+		img := image.NewGray(image.Rect(0, 0, len(row), int(h)))
+		for y := range int(h) {
+			copy(img.Pix[y*img.Stride:], row)
+		}
+		FromGray(img, Options{})
+		FromGray(transpose(img), Options{})
+	})
+}
