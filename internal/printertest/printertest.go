@@ -50,11 +50,18 @@ const (
 	avahiPID   = "/run/avahi-daemon/pid"
 )
 
+// dnssdMu keeps parallel tests from starting the daemons at once (one
+// would remove the pid file of the daemon the other just started).
+var dnssdMu sync.Mutex
+
 // ensureDNSSD starts the system D-Bus and avahi-daemon, which ippeveprinter
 // needs even with DNS-SD off. A daemon that answers is left alone; a stale
-// pid file is removed before starting one.
+// pid file is removed before starting one. make test starts them first;
+// this is for a go test run on its own.
 func ensureDNSSD(t testing.TB) {
 	t.Helper()
+	dnssdMu.Lock()
+	defer dnssdMu.Unlock()
 	if c, err := net.Dial("unix", dbusSocket); err == nil {
 		c.Close()
 	} else {
