@@ -149,7 +149,7 @@ func (p *plane) whiteBefore(line []byte, x, n int) bool {
 // region is a barcode candidate: lines first..last hold one pattern.
 type region struct {
 	first, last int
-	last1       seq // the pattern in the last line
+	lastSeq       seq // the pattern in the last line
 	start, end  int // the widest extent over the lines
 	bars        int
 }
@@ -165,9 +165,9 @@ func (p *plane) regions() []region {
 		for _, r := range open {
 			matched := false
 			for i, s := range ss {
-				if !used[i] && sameBars(r.last1, s) {
+				if !used[i] && sameBars(r.lastSeq, s) {
 					used[i], matched = true, true
-					r.last, r.last1 = l, s
+					r.last, r.lastSeq = l, s
 					r.start, r.end = min(r.start, s.start()), max(r.end, s.end())
 					next = append(next, r)
 					break
@@ -179,7 +179,7 @@ func (p *plane) regions() []region {
 		}
 		for i, s := range ss {
 			if !used[i] {
-				next = append(next, region{first: l, last: l, last1: s, start: s.start(), end: s.end(), bars: len(s.edges) / 2})
+				next = append(next, region{first: l, last: l, lastSeq: s, start: s.start(), end: s.end(), bars: len(s.edges) / 2})
 			}
 		}
 		open = next
@@ -353,7 +353,7 @@ func (p *plane) continues(r region, l int) bool {
 	if l < 0 || l >= p.lines {
 		return false
 	}
-	line, e := p.line(l), r.last1.edges
+	line, e := p.line(l), r.lastSeq.edges
 	barDots, darkDots := 0, 0
 	for i := 0; i < len(e); i += 2 {
 		for x := e[i]; x < e[i+1]; x++ {
