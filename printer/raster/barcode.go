@@ -149,7 +149,7 @@ func (p *plane) whiteBefore(line []byte, x, n int) bool {
 // region is a barcode candidate: lines first..last hold one pattern.
 type region struct {
 	first, last int
-	lastSeq       seq // the pattern in the last line
+	lastSeq     seq // the pattern in the last line
 	start, end  int // the widest extent over the lines
 	bars        int
 }
