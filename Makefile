@@ -42,12 +42,14 @@ WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 NOGUI       := ./agent/... ./api/... ./printer/... ./i18n/... ./internal/...
 
-# lint is what make test checks besides the tests: vet for Windows (no
-# cgo) and staticcheck on the packages without the GUI. make test has go
+# lint is what make test checks besides the tests: gofmt, vet for Windows
+# (no cgo) and staticcheck on the packages without the GUI. make test has go
 # test run the whole of vet itself (-vet=all) on the race build, so Fyne's
 # cgo code is compiled once, not once more for a plain build: that is
 # minutes on a cold cache. make vet checks everything.
 lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "not gofmt'ed: $$unformatted"; exit 1; fi
 	GOOS=windows CGO_ENABLED=0 $(GO) vet ./agent/... ./api/... ./printer/...
 	$(GO) run $(STATICCHECK) $(NOGUI)
 
