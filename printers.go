@@ -61,6 +61,16 @@ type configuredPrinter struct {
 // LabelSize tells the agent which label size to lay out.
 func (p configuredPrinter) LabelSize() (w, h float64) { return p.size.W, p.size.H }
 
+// Trust trusts an ipps printer's new certificate (see ipp.Printer.Trust).
+func (p configuredPrinter) Trust(ctx context.Context) (string, error) {
+	if t, ok := p.Printer.(interface {
+		Trust(context.Context) (string, error)
+	}); ok {
+		return t.Trust(ctx)
+	}
+	return "", fmt.Errorf("printer %q has no certificate to trust: %w", p.cfg.Name, printer.ErrUnsupported)
+}
+
 // Status asks the printer, where the driver can tell.
 func (p configuredPrinter) Status(ctx context.Context) (printer.Status, error) {
 	return printer.QueryStatus(ctx, p.Printer)

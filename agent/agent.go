@@ -170,6 +170,29 @@ func (a *Agent) loadDefaultPrinter(ctx context.Context) error {
 	return nil
 }
 
+// TrustPrinter trusts the TLS certificate an ipps printer shows now, in
+// place of the one pinned for it, and returns its fingerprint ("" when a
+// CA vouches for it). Jobs waiting for the printer go on.
+func (a *Agent) TrustPrinter(ctx context.Context, name string) (string, error) {
+	p, err := a.printerNamed(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", err, store.ErrNotFound)
+	}
+	t, ok := p.(interface {
+		Trust(ctx context.Context) (string, error)
+	})
+	if !ok {
+		return "", fmt.Errorf("printer %q has no certificate to trust: %w", name, ErrNotAllowed)
+	}
+	fp, err := t.Trust(ctx)
+	if err != nil {
+		return "", err
+	}
+	a.log.Info("printer certificate trusted", "printer", name, "fingerprint", fp)
+	a.Wake()
+	return fp, nil
+}
+
 // TestPrint prints a label file on a printer by name (a test label), not
 // recorded in any job.
 func (a *Agent) TestPrint(ctx context.Context, name, file string) error {

@@ -453,10 +453,28 @@ func (u *UI) refreshPrinters() {
 		test := widget.NewButton(tr("printer.test"), func() {
 			u.do(func(ctx context.Context) error { return u.api.TestPrint(ctx, name) })
 		})
-		objs = append(objs, container.NewBorder(nil, nil, nil, container.NewHBox(def, test), widget.NewLabel(line)))
+		buttons := container.NewHBox(def, test)
+		if p.CertChanged {
+			buttons.Add(widget.NewButton(tr("printer.trust"), func() { u.trustPrinter(name) }))
+		}
+		objs = append(objs, container.NewBorder(nil, nil, nil, buttons, widget.NewLabel(line)))
 	}
 	u.printersBox.Objects = objs
 	u.printersBox.Refresh()
+}
+
+// trustPrinter trusts the certificate an ipps printer shows now and says
+// which, to compare with the printer's own status page.
+func (u *UI) trustPrinter(name string) {
+	var fp string
+	u.do(func(ctx context.Context) (err error) {
+		fp, err = u.api.TrustPrinter(ctx, name)
+		return err
+	})
+	if fp != "" && u.banner != nil {
+		u.banner.SetText(tr("printer.trusted", "Name", name, "Fingerprint", fp))
+	}
+	u.refreshPrinters()
 }
 
 func (u *UI) refreshLog() {

@@ -142,7 +142,10 @@ func (f *fakeAgent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv")
 		io.WriteString(w, "date,order_no,package_no,request_no,tracking_no,route,cost,state\n2026-12-03T09:07:00Z,ORD-H,,CE2026120300000007,TEST00000001,cnpost,20.00,printed\n")
 	case path == "printers":
-		json.NewEncoder(w).Encode([]localapi.PrinterView{{Name: "zebra", Default: true, State: "stopped", Reasons: []string{"media-empty"}}})
+		json.NewEncoder(w).Encode([]localapi.PrinterView{{Name: "zebra", Default: true, State: "stopped", Reasons: []string{"media-empty"}},
+			{Name: "office", State: "offline", Error: "the printer at cups.lan:631 shows a different TLS certificate", CertChanged: true}})
+	case strings.HasSuffix(path, "/trust"):
+		json.NewEncoder(w).Encode(localapi.TrustResult{Printer: "office", Fingerprint: "sha256:ab12"})
 	case path == "logs":
 		json.NewEncoder(w).Encode(map[string][]string{"lines": {"level=INFO msg=hello"}})
 	case strings.HasPrefix(path, "jobs/") || path == "reprint-last" || path == "pause" || path == "resume":
@@ -362,6 +365,22 @@ func TestPrintersAndSettingsTabs(t *testing.T) {
 	}
 	if calls := f.Calls(); len(calls) != 1 || !strings.HasPrefix(calls[0], "POST printers/zebra/test") {
 		t.Errorf("calls %q", calls)
+	}
+	if findButton(row, "Trust new certificate") != nil {
+		t.Error("a printer whose certificate is fine offers to trust one")
+	}
+	// An ipps printer showing a new certificate: trust it from here.
+	office := u.printersBox.Objects[1].(*fyne.Container)
+	b := findButton(office, "Trust new certificate")
+	if b == nil {
+		t.Fatal("no Trust button for a printer with a changed certificate")
+	}
+	test.Tap(b)
+	if calls := f.Calls(); len(calls) != 2 || !strings.HasPrefix(calls[1], "POST printers/office/trust") {
+		t.Errorf("calls %q", calls)
+	}
+	if !strings.Contains(u.banner.Text, "sha256:ab12") {
+		t.Errorf("banner %q, want the fingerprint", u.banner.Text)
 	}
 	u.refreshSettings()
 	if txt := u.settings.Text; !strings.Contains(txt, "User: shop (password set)") || !strings.Contains(txt, "Mode: test   Credit: 100.00 GBP") {

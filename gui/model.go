@@ -33,6 +33,7 @@ type API interface {
 	Settings(ctx context.Context) (*localapi.Settings, error)
 	SetDefaultPrinter(ctx context.Context, name string) error
 	TestPrint(ctx context.Context, name string) error
+	TrustPrinter(ctx context.Context, name string) (string, error)
 	Tracking(ctx context.Context, no string) (*localapi.TrackingView, error)
 }
 

@@ -208,6 +208,10 @@ func Uncertain(name string, err error) error {
 // ErrUnsupported is returned for a transport this build does not include.
 var ErrUnsupported = errors.New("not supported on this system")
 
+// ErrUntrustedCertificate is a printer showing another TLS certificate
+// than the one trusted for it: nothing is sent until someone trusts it.
+var ErrUntrustedCertificate = errors.New("the printer's TLS certificate is not the one trusted")
+
 // Status is a printer's live state.
 type Status struct {
 	State   string   `json:"state"`   // idle, processing, stopped, offline, unknown

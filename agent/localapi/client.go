@@ -240,6 +240,14 @@ func (c *Client) SetDefaultPrinter(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodPost, "printers/"+url.PathEscape(name)+"/default", nil, nil)
 }
 
+// TrustPrinter trusts the certificate an ipps printer shows now and returns
+// its fingerprint ("" when a CA vouches for it).
+func (c *Client) TrustPrinter(ctx context.Context, name string) (string, error) {
+	var res TrustResult
+	err := c.do(ctx, http.MethodPost, "printers/"+url.PathEscape(name)+"/trust", nil, &res)
+	return res.Fingerprint, err
+}
+
 // TestPrint prints the test label on a printer.
 func (c *Client) TestPrint(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodPost, "printers/"+url.PathEscape(name)+"/test", nil, nil)

@@ -27,6 +27,9 @@ type PrinterView struct {
 	Reasons []string `json:"reasons,omitempty"`
 	Model   string   `json:"model,omitempty"`
 	Error   string   `json:"error,omitempty"`
+	// CertChanged: an ipps printer shows another certificate than the one
+	// trusted; POST printers/{name}/trust takes the new one.
+	CertChanged bool `json:"cert_changed,omitempty"`
 }
 
 func (s *Server) printers(w http.ResponseWriter, r *http.Request) {
@@ -37,6 +40,7 @@ func (s *Server) printers(w http.ResponseWriter, r *http.Request) {
 		v := PrinterView{Name: p.Name(), Default: p.Name() == def, State: st.State, Reasons: st.Reasons, Model: st.Model}
 		if err != nil {
 			v.Error = err.Error()
+			v.CertChanged = errors.Is(err, printer.ErrUntrustedCertificate)
 		}
 		out = append(out, v)
 	}
@@ -189,6 +193,23 @@ func (s *Server) setDefault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"default": r.PathValue("name")})
+}
+
+// trust trusts an ipps printer's new certificate.
+func (s *Server) trust(w http.ResponseWriter, r *http.Request) {
+	fp, err := s.o.Agent.TrustPrinter(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeErr(w, statusFor(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TrustResult{Printer: r.PathValue("name"), Fingerprint: fp})
+}
+
+// TrustResult is the answer to a trust: the fingerprint now pinned, empty
+// when a CA vouches for the certificate.
+type TrustResult struct {
+	Printer     string `json:"printer"`
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // testPrint prints the test label (rulers, date, Code 128) on a printer.

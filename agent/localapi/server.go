@@ -26,6 +26,7 @@ import (
 	"cnx-agent/agent/logring"
 	"cnx-agent/agent/store"
 	"cnx-agent/api"
+	"cnx-agent/printer"
 	"cnx-agent/printer/render"
 )
 
@@ -108,6 +109,7 @@ func New(o Options) *Server {
 	h("GET /api/v1/settings", s.settings)
 	h("POST /api/v1/printers/{name}/default", s.setDefault)
 	h("POST /api/v1/printers/{name}/test", s.testPrint)
+	h("POST /api/v1/printers/{name}/trust", s.trust)
 	return s
 }
 
@@ -233,7 +235,7 @@ func statusFor(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, agent.ErrNotAllowed):
+	case errors.Is(err, agent.ErrNotAllowed), errors.Is(err, printer.ErrUnsupported):
 		return http.StatusConflict
 	}
 	var fe api.FieldErrors

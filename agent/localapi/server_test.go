@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"cnx-agent/api"
 	"cnx-agent/api/fakeserver"
 	"cnx-agent/internal/testrender"
+	"cnx-agent/printer"
 	"cnx-agent/printer/folder"
 	"cnx-agent/printer/label"
 )
@@ -34,6 +37,24 @@ type world struct {
 	st     *store.Store
 	fake   *fakeserver.Server
 	out    *folder.Printer
+	office certPrinter
+}
+
+// certPrinter is an ipps printer showing a new certificate until trusted.
+type certPrinter struct{ trusted atomic.Bool }
+
+func (p *certPrinter) Name() string                                { return "office" }
+func (p *certPrinter) Print(context.Context, string, string) error { return errors.New("not used") }
+func (p *certPrinter) Trust(context.Context) (string, error) {
+	p.trusted.Store(true)
+	return "sha256:ab12", nil
+}
+
+func (p *certPrinter) Status(context.Context) (printer.Status, error) {
+	if p.trusted.Load() {
+		return printer.Status{State: "idle"}, nil
+	}
+	return printer.Status{State: "offline"}, fmt.Errorf("the printer at cups.lan:631 shows a different TLS certificate: %w", printer.ErrUntrustedCertificate)
 }
 
 // newWorld runs an agent with its local API on a loopback port.
@@ -55,7 +76,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(func() { w.st.Close() })
 	w.out = folder.New("folder", filepath.Join(dir, "printed"))
 	w.agent, err = agent.New(context.Background(), w.st, c, agent.Options{DataDir: dir, PollMin: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
-		Printers: []agent.Printer{w.out}, Labels: label.NewAnySize(label.Options{}, rend)})
+		Printers: []agent.Printer{w.out, &w.office}, Labels: label.NewAnySize(label.Options{}, rend)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +237,8 @@ func TestEndpoints(t *testing.T) {
 
 	// Printers, account, logs, previews.
 	prs, err := c.Printers(ctx)
-	if err != nil || len(prs) != 1 || prs[0].Name != "folder" || !prs[0].Default {
+	if err != nil || len(prs) != 2 || prs[0].Name != "folder" || !prs[0].Default || prs[0].CertChanged ||
+		prs[1].Name != "office" || !prs[1].CertChanged || !strings.Contains(prs[1].Error, "different TLS certificate") {
 		t.Errorf("printers %+v, %v", prs, err)
 	}
 	acc := w.raw(t, "GET", "/api/v1/account", "", w.token, nil)
@@ -257,6 +279,20 @@ func TestEndpoints(t *testing.T) {
 	}
 	if err := c.SetDefaultPrinter(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("set default to an unknown printer: %v", err)
+	}
+	// Trust an ipps printer's new certificate.
+	if fp, err := c.TrustPrinter(ctx, "office"); err != nil || fp != "sha256:ab12" {
+		t.Errorf("trust: %q, %v", fp, err)
+	}
+	if prs, err := c.Printers(ctx); err != nil || len(prs) != 2 || prs[1].CertChanged || prs[1].State != "idle" {
+		t.Errorf("printers after trust: %+v, %v", prs, err)
+	}
+	var apiErr *localapi.APIError
+	if _, err := c.TrustPrinter(ctx, "folder"); !errors.As(err, &apiErr) || apiErr.Status != http.StatusConflict {
+		t.Errorf("trust a folder printer: %v, want 409", err)
+	}
+	if _, err := c.TrustPrinter(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("trust an unknown printer: %v", err)
 	}
 	set, err := c.Settings(ctx)
 	if err != nil || set.Mode != "test" || set.Credit != 0 || set.CreditError != "" || set.APIRoot != "root" {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"cnx-agent/internal/atomicfile"
+	"cnx-agent/printer"
 )
 
 // Pins remembers the TLS certificate of each ipps printer the first time
@@ -97,6 +98,9 @@ type CertChangedError struct {
 	Addr, Was, Now string
 	PinsFile       string
 }
+
+// Unwrap makes the error printer.ErrUntrustedCertificate.
+func (e *CertChangedError) Unwrap() error { return printer.ErrUntrustedCertificate }
 
 func (e *CertChangedError) Error() string {
 	return fmt.Sprintf("the printer at %s shows a different TLS certificate (%s) from the one trusted before (%s); "+
@@ -183,7 +187,7 @@ func (p *Printer) checkPin(addr string, cert *x509.Certificate) error {
 // old pin stays if the printer cannot be reached.
 func (p *Printer) Trust(ctx context.Context) (fingerprint string, err error) {
 	if p.pins == nil {
-		return "", errors.New("not an ipps printer")
+		return "", fmt.Errorf("printer %q is not an ipps printer: %w", p.name, printer.ErrUnsupported)
 	}
 	addr := p.Addr()
 	c, vouched, err := p.dialTLS(ctx, "tcp", addr)
