@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"cnx-agent/agent/config"
 	"cnx-agent/internal/printertest"
+	"cnx-agent/printer"
+	"cnx-agent/printer/ipp"
 	"cnx-agent/printer/render"
 	"cnx-agent/printer/socket/fakezebra"
 )
@@ -161,5 +164,29 @@ uri = "file://DIR/out"
 	}
 	if code, _, errOut := run1("printers", "trust", "folder"); code != 2 || !strings.Contains(errOut, "not an ipps:// printer") {
 		t.Errorf("trust on a folder printer: %d %s", code, errOut)
+	}
+
+	// The agent's path (the dashboard's Trust button): a configured printer
+	// passes Trust on to its driver, or says it has no certificate.
+	eve2.Stop()
+	eve3 := &printertest.Eve{Port: eve.Port, Keys: filepath.Join(keys, "3")}
+	eve3.Start(t)
+	dev := &devices{cacheDir: render.DefaultCacheDir(), pins: ipp.NewPins(filepath.Join(dir, "data", "ipps-pins.json"))}
+	for _, tc := range []struct {
+		pc      config.Printer
+		wantErr error
+		wantPin bool
+	}{
+		{config.Printer{Name: "eve", URI: strings.Replace(eve3.Endpoint, "https://", "ipps://", 1)}, nil, true},
+		{config.Printer{Name: "folder", URI: "file://" + filepath.ToSlash(dir) + "/out"}, printer.ErrUnsupported, false},
+	} {
+		cp, err := buildPrinter(t.Context(), tc.pc, dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp, err := cp.Trust(t.Context())
+		if !errors.Is(err, tc.wantErr) || (fp != "") != tc.wantPin {
+			t.Errorf("%s: Trust = %q, %v; want a pin %v, error %v", tc.pc.Name, fp, err, tc.wantPin, tc.wantErr)
+		}
 	}
 }
