@@ -24,15 +24,22 @@ type cli struct {
 }
 
 func newCLI(t *testing.T) *cli {
+	useFakeCNExpress(t, "live")
+	return &cli{t: t, data: t.TempDir()}
+}
+
+// useFakeCNExpress points the CLI, through its environment, at a fake
+// CNExpress on loopback as user (test or live), with no inbox and the local
+// API on a free loopback port.
+func useFakeCNExpress(t *testing.T, user string) {
 	srv := httptest.NewServer(fakeserver.New(fakeserver.Options{Polls: 1}))
 	t.Cleanup(srv.Close)
 	t.Setenv("CNX_API_ROOT", srv.URL+"/api/v1")
-	t.Setenv("CNX_USERNAME", "live")
-	t.Setenv("CNX_PASSWORD", "live")
+	t.Setenv("CNX_USERNAME", user)
+	t.Setenv("CNX_PASSWORD", user)
 	t.Setenv("CNX_INBOX", "")
 	t.Setenv("CNX_CACHE_DIR", render.DefaultCacheDir())
 	t.Setenv("CNX_LISTEN", "127.0.0.1:0")
-	return &cli{t: t, data: t.TempDir()}
 }
 
 func (c *cli) run(args ...string) (code int, stdout, stderr string) {

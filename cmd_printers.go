@@ -229,7 +229,11 @@ func trustPrinter(ctx context.Context, e *env, name string) error {
 	}
 	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	fp, err := ip.Trust(qctx)
+	trust := ip.Trust
+	if c := e.apiClient(ctx); c != nil { // the running agent owns the printers (and its data dir)
+		trust = func(ctx context.Context) (string, error) { return c.TrustPrinter(ctx, name) }
+	}
+	fp, err := trust(qctx)
 	switch {
 	case err != nil:
 		return err

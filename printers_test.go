@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -188,5 +191,67 @@ uri = "file://DIR/out"
 		if !errors.Is(err, tc.wantErr) || (fp != "") != tc.wantPin {
 			t.Errorf("%s: Trust = %q, %v; want a pin %v, error %v", tc.pc.Name, fp, err, tc.wantPin, tc.wantErr)
 		}
+	}
+}
+
+// TestPrintersTrustThroughAgent: with the agent running, `printers trust`
+// asks it through the local API (it owns the printers and its data dir).
+func TestPrintersTrustThroughAgent(t *testing.T) {
+	useFakeCNExpress(t, "test")
+	keys := t.TempDir()
+	eve := &printertest.Eve{Keys: filepath.Join(keys, "1")}
+	eve.Start(t)
+	dir, run1 := printersCLI(t, `
+[[printers]]
+name = "folder"
+uri = "file://DIR/out"
+default = true
+[[printers]]
+name = "eve"
+uri = "`+strings.Replace(eve.Endpoint, "https://", "ipps://", 1)+`"
+`)
+	if code, out, errOut := run1("printers", "test", "eve"); code != 0 {
+		t.Fatalf("first print over ipps: %d %s %s", code, out, errOut)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	var agentOut, agentErr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "--headless", "--config", filepath.Join(dir, "config.toml")}, &agentOut, &agentErr)
+	}()
+	stopped := false
+	stop := func() int {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { stop() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "data", addressFile)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("the agent did not start its local API:\n%s", agentErr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	eve.Stop()
+	eve2 := &printertest.Eve{Port: eve.Port, Keys: filepath.Join(keys, "2")}
+	eve2.Start(t)
+	if code, out, errOut := run1("printers", "trust", "eve"); code != 0 || !strings.Contains(out, "trusting its certificate sha256:") {
+		t.Fatalf("printers trust with the agent running: %d %s %s", code, out, errOut)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("agent exit %d:\n%s", code, agentErr.String())
+	}
+	if !strings.Contains(agentErr.String()+agentOut.String(), "printer certificate trusted") {
+		t.Errorf("the running agent did not do the trusting; its log:\n%s", agentErr.String())
 	}
 }
